@@ -1,0 +1,233 @@
+"""The `latent-explorer` command: scan, train, resume, report, export, demo."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+from . import __version__
+from .errors import UserError
+
+
+def _add_train_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--model", default="vae", choices=["ae", "vae", "beta-vae"])
+    p.add_argument("--latent-dim", type=int, default=16, metavar="N")
+    p.add_argument("--epochs", type=int, default=None, metavar="N", help="default: about 5,000 steps")
+    p.add_argument("--image-size", type=int, default=None, metavar="N",
+                   help="pixels (16–128); default 32 for folders, native for demos")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--beta", type=float, default=None, help="KL weight (default 1; 4 for beta-vae)")
+    p.add_argument("--batch-size", type=int, default=64)
+    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--color", default="auto", choices=["auto", "grey", "rgb"])
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="latent-explorer", description="See and steer the latent space of image models."
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("scan", help="list what in a folder would load and what is skipped, and why")
+    p.add_argument("folder")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--image-size", type=int, default=32)
+
+    p = sub.add_parser("train", help="train a model on a folder or demo:NAME and save a workspace")
+    p.add_argument("source", help="an image folder, demo:digits, demo:sprites, or vectors .npy/.csv")
+    p.add_argument("-o", "--output", required=True, metavar="WORKSPACE")
+    p.add_argument("--quiet", action="store_true")
+    _add_train_options(p)
+
+    p = sub.add_parser("resume", help="continue training a saved workspace")
+    p.add_argument("workspace")
+    p.add_argument("--epochs", type=int, default=None, metavar="N", help="more epochs (default: finish the plan)")
+    p.add_argument("-o", "--output", default=None, metavar="WORKSPACE", help="default: overwrite")
+    p.add_argument("--quiet", action="store_true")
+
+    p = sub.add_parser("report", help="the numbers of a workspace")
+    p.add_argument("workspace")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("export", help="write a workspace's latents for other tools")
+    p.add_argument("workspace")
+    p.add_argument("--latents", required=True, metavar="FILE", help=".npy (labels/paths beside) or .csv")
+
+    p = sub.add_parser("demo", help="train on a built-in demo and print the report")
+    p.add_argument("source", nargs="?", default="demo:digits")
+    p.add_argument("-o", "--output", default=None, metavar="WORKSPACE")
+    _add_train_options(p)
+    return parser
+
+
+def _options(args):
+    from .pipeline import TrainOptions
+
+    return TrainOptions(
+        model=args.model, latent_dim=args.latent_dim, image_size=args.image_size,
+        epochs=args.epochs, seed=args.seed, beta=args.beta, batch_size=args.batch_size,
+        lr=args.lr, color=args.color, device=args.device,
+    )
+
+
+def cmd_scan(args) -> int:
+    from .cli_progress import drive
+    from .data.folder import load_folder
+    from .tasks import CancelToken
+
+    if not Path(args.folder).is_dir():
+        raise UserError(f"not a folder: {args.folder}")
+    cancel = CancelToken()
+    ds = drive(load_folder(args.folder, image_size=args.image_size, cancel=cancel), cancel)
+    out = {
+        "folder": str(Path(args.folder).resolve()),
+        "n_images": len(ds),
+        "n_skipped": len(ds.skipped),
+        "skipped": [s.to_dict() for s in ds.skipped],
+        "labels": ds.label_names if ds.labels is not None else [],
+        "attributes": list(ds.attributes),
+        "categories": {k: v for k, v in ds.category_names.items()},
+        "color": ds.source.get("color"),
+        "warnings": ds.warnings,
+    }
+    if args.json:
+        print(json.dumps(out, ensure_ascii=False))
+        return 0
+    print(f"{out['n_images']} images load, {out['n_skipped']} skipped · colour: {out['color']}")
+    if out["labels"]:
+        print("labels: " + ", ".join(out["labels"]))
+    if out["attributes"] or out["categories"]:
+        print("attributes: " + ", ".join(out["attributes"] + list(out["categories"])))
+    for s in ds.skipped:
+        print(f"  skipped {s.path}: {s.reason}")
+    for w in ds.warnings:
+        print(f"  warning: {w}")
+    return 0
+
+
+def _check_output(path: str) -> Path:
+    out = Path(path)
+    if out.suffix != ".lexp":
+        out = out.with_name(out.name + ".lexp")
+    if not out.parent.is_dir():
+        raise UserError(f"cannot save to {out}: the folder {out.parent} does not exist")
+    return out
+
+
+def _train_and_save(task, cancel, output: Path, quiet: bool) -> int:
+    from .cli_progress import drive
+    from .pipeline import summary_line
+    from .workspace.session_file import save_workspace
+
+    ws = drive(task, cancel, quiet)
+    save_workspace(output, ws)
+    print(f"{ws.train_message} · saved {output}", file=sys.stderr)
+    print(summary_line(ws.report))
+    return 0 if ws.train_status in ("finished", "early-stopped", "cancelled", "no-model") else 1
+
+
+def cmd_train(args) -> int:
+    from .pipeline import train_source
+    from .tasks import CancelToken
+
+    output = _check_output(args.output)
+    cancel = CancelToken()
+    return _train_and_save(train_source(args.source, _options(args), cancel), cancel, output, args.quiet)
+
+
+def cmd_resume(args) -> int:
+    from .cli_progress import drive
+    from .data.sources import reload_source
+    from .pipeline import continue_training
+    from .tasks import CancelToken
+    from .workspace.session_file import load_workspace
+
+    ws = load_workspace(args.workspace)
+    if not ws.has_decoder:
+        raise UserError("this workspace has no model to train")
+    cancel = CancelToken()
+    dataset = drive(reload_source(ws.dataset.source, cancel), cancel)
+    if len(dataset) != len(ws.dataset):
+        raise UserError(
+            f"the source changed since training ({len(ws.dataset)} images then, {len(dataset)} now)"
+        )
+    output = _check_output(args.output or args.workspace)
+    task = continue_training(ws, dataset, cancel=cancel, extra_epochs=args.epochs)
+    return _train_and_save(task, cancel, output, args.quiet)
+
+
+def cmd_report(args) -> int:
+    from .pipeline import summary_line
+    from .workspace.session_file import load_workspace
+
+    ws = load_workspace(args.workspace)
+    if args.json:
+        print(json.dumps(ws.report, ensure_ascii=False))
+    else:
+        print(summary_line(ws.report))
+        for key in ("attribute_r2", "attribute_r2_knn"):
+            if ws.report.get(key):
+                print(f"{key}: " + ", ".join(f"{k} {v:.3f}" for k, v in ws.report[key].items() if v is not None))
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .data.embeddings import save_embeddings
+    from .workspace.session_file import load_workspace
+
+    ws = load_workspace(args.workspace)
+    if ws.latents is None:
+        raise UserError("this workspace has no latents yet")
+    target = Path(args.latents)
+    if target.suffix.lower() not in (".npy", ".csv"):
+        raise UserError(f"export to .npy or .csv, not '{target.suffix or target.name}'")
+    save_embeddings(
+        target, ws.latents.mean, ws.dataset.label_list(), ws.dataset.paths, ws.dataset.attributes
+    )
+    print(f"wrote {len(ws.latents.mean)} latents of width {ws.latents.mean.shape[1]} to {target}")
+    return 0
+
+
+def cmd_demo(args) -> int:
+    from .pipeline import train_source
+    from .tasks import CancelToken
+
+    cancel = CancelToken()
+    output = _check_output(args.output) if args.output else None
+    if output is None:
+        from .cli_progress import drive
+        from .pipeline import summary_line
+
+        ws = drive(train_source(args.source, _options(args), cancel), cancel)
+        print(summary_line(ws.report))
+        print(json.dumps({k: v for k, v in ws.report.items() if k != "skipped"}, ensure_ascii=False))
+        return 0
+    return _train_and_save(train_source(args.source, _options(args), cancel), cancel, output, False)
+
+
+COMMANDS = {
+    "scan": cmd_scan, "train": cmd_train, "resume": cmd_resume,
+    "report": cmd_report, "export": cmd_export, "demo": cmd_demo,
+}
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return COMMANDS[args.command](args)
+    except UserError as exc:
+        print(f"latent-explorer: error: {exc}", file=sys.stderr)
+        return 2
+    except KeyboardInterrupt:
+        print("latent-explorer: aborted", file=sys.stderr)
+        return 130
+    except OSError as exc:
+        print(f"latent-explorer: error: {exc.strerror or exc}: {exc.filename or ''}".rstrip(": "), file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    sys.exit(main())

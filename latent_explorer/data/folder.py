@@ -1,0 +1,212 @@
+"""Load a folder of images as a Dataset: scan, decode in parallel (with a disk cache), align
+labels and attributes. A task generator: yields Progress, returns the Dataset."""
+from __future__ import annotations
+
+import os
+import time
+from collections import deque
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Callable, Generator, Iterator, Sequence
+
+import numpy as np
+
+from latent_explorer.data.attributes import read_attributes
+from latent_explorer.data.cache import DecodeCache
+from latent_explorer.data.dataset import Dataset, Skipped
+from latent_explorer.data.images import ImageSkip, decode_image
+from latent_explorer.data.scan import FileEntry, scan_folder
+from latent_explorer.errors import UserError
+from latent_explorer.tasks import CancelToken, Progress, run_task
+
+COLORS = ("auto", "grey", "rgb")
+GREY_TOLERANCE = 3  # "auto" picks grey when no pixel's channels differ by more than this
+_BATCH = 8  # files per worker job: amortises the per-future overhead on tiny images
+_PROGRESS_EVERY_S = 0.1
+# Reasons that depend on the moment, not on the file's content: never cached.
+_TRANSIENT = ("unreadable", "file disappeared", "too large: out of memory")
+
+
+def load_folder(
+    root: str | os.PathLike[str],
+    image_size: int = 64,
+    color: str = "auto",
+    cache: DecodeCache | None | bool = None,
+    workers: int | None = None,
+    cancel: CancelToken | None = None,
+) -> Generator[Progress, None, Dataset]:
+    """Load every image under ``root`` as ``image_size`` squares.
+
+    ``cache``: a DecodeCache, None for the default one, False for none.
+    ``workers``: decoding threads (default: one per core).
+    """
+    size = int(image_size)
+    if not 1 <= size <= 4096:
+        raise UserError(f"image size must be between 1 and 4096 pixels, not {image_size}")
+    if color not in COLORS:
+        raise UserError(f"colour must be one of {', '.join(COLORS)}, not {color!r}")
+    n_workers = max(1, int(workers) if workers else (os.cpu_count() or 1))
+    store: DecodeCache | None = DecodeCache() if cache is None or cache is True else (cache or None)
+
+    yield Progress(0, 0, "Scanning folder…")
+    scan = scan_folder(root, cancel)
+    entries = scan.files
+    n = len(entries)
+
+    hits, reasons = store.lookup_all(scan.root, size, entries) if store else ({}, {})
+    rgb = np.empty((n, size, size, 3), dtype=np.uint8)
+    ok = np.zeros(n, dtype=bool)
+    for i, img in hits.items():
+        rgb[i] = img
+        ok[i] = True
+    del hits  # drop the memory-mapped views
+    todo = [i for i in range(n) if not ok[i] and i not in reasons]
+
+    done = n - len(todo)
+    yield Progress(done, n, "Decoding images…")
+    last = time.monotonic()
+    stream = _decode_stream([entries[i].abs_path for i in todo], size, n_workers, cancel)
+    try:
+        for k, result in stream:
+            i = todo[k]
+            if isinstance(result, str):
+                reasons[i] = result
+            else:
+                rgb[i] = result
+                ok[i] = True
+            done += 1
+            now = time.monotonic()
+            if now - last >= _PROGRESS_EVERY_S:
+                last = now
+                yield Progress(done, n, "Decoding images…")
+    finally:
+        stream.close()  # stops the workers when cancelled or abandoned
+    yield Progress(n, n, "Decoding images…")
+
+    if store is not None:  # a no-op when the pack already matches
+        keep = {i: r for i, r in reasons.items() if not r.startswith(_TRANSIENT)}
+        store.store(scan.root, size, entries, {int(i): rgb[i] for i in np.flatnonzero(ok)}, keep)
+
+    loaded = np.flatnonzero(ok)
+    images, resolved = _finish_images(rgb, loaded, size, color)
+    del rgb
+    return _assemble(scan, entries, loaded, images, resolved, reasons, size)
+
+
+def load_folder_sync(
+    root: str | os.PathLike[str],
+    image_size: int = 64,
+    color: str = "auto",
+    cache: DecodeCache | None | bool = None,
+    workers: int | None = None,
+    cancel: CancelToken | None = None,
+    on_progress: Callable[[Progress], None] | None = None,
+) -> Dataset:
+    """:func:`load_folder` run to its end (for scripts and tests)."""
+    return run_task(load_folder(root, image_size, color, cache, workers, cancel), on_progress)
+
+
+def _decode_one(path: str, size: int) -> np.ndarray | str:
+    try:
+        return decode_image(path, size)
+    except ImageSkip as skip:
+        return skip.reason
+
+
+def _decode_batch(paths: Sequence[str], size: int) -> list[np.ndarray | str]:
+    return [_decode_one(p, size) for p in paths]
+
+
+def _decode_stream(paths: list[str], size: int, workers: int,
+                   cancel: CancelToken | None) -> Generator[tuple[int, np.ndarray | str], None, None]:
+    """Yield ``(position, image or skip reason)`` in order, with bounded work in flight."""
+    if workers == 1 or len(paths) <= _BATCH:
+        for k, path in enumerate(paths):
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            yield k, _decode_one(path, size)
+        return
+    starts: Iterator[int] = iter(range(0, len(paths), _BATCH))
+    pending: deque[tuple[int, Future]] = deque()
+    pool = ThreadPoolExecutor(max_workers=workers, thread_name_prefix="decode")
+    try:
+        def submit_next() -> None:
+            start = next(starts, None)
+            if start is not None:
+                job = pool.submit(_decode_batch, paths[start:start + _BATCH], size)
+                pending.append((start, job))
+
+        for _ in range(3 * workers):  # enough queued to keep every core busy, no more
+            submit_next()
+        while pending:
+            if cancel is not None:
+                cancel.raise_if_cancelled()
+            start, job = pending.popleft()
+            results = job.result()
+            submit_next()
+            for offset, result in enumerate(results):
+                yield start + offset, result
+    finally:
+        pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _finish_images(rgb: np.ndarray, loaded: np.ndarray, size: int, color: str
+                   ) -> tuple[np.ndarray, str]:
+    """Compact the loaded rows to the front, then resolve colour: ``(images, "grey"|"rgb")``."""
+    k = len(loaded)
+    chunk = 1024
+    for j0 in range(0, k, chunk):  # loaded[j] >= j: each chunk reads rows not yet overwritten
+        j1 = min(k, j0 + chunk)
+        if loaded[j0] != j0 or loaded[j1 - 1] != j1 - 1:
+            rgb[j0:j1] = rgb[loaded[j0:j1]]
+    rgb = rgb[:k]
+    resolved = color
+    if color == "auto":
+        resolved = "grey" if k and _all_grey(rgb) else "rgb"
+    if resolved == "rgb":
+        return rgb, "rgb"  # a view: only the rows of skipped files are wasted
+    grey = np.empty((k, size, size, 1), dtype=np.uint8)
+    for j0 in range(0, k, chunk):
+        c = rgb[j0:j0 + chunk].astype(np.uint32)
+        luma = (c[..., 0] * 299 + c[..., 1] * 587 + c[..., 2] * 114 + 500) // 1000
+        grey[j0:j0 + chunk, ..., 0] = luma
+    return grey, "grey"
+
+
+def _all_grey(rgb: np.ndarray) -> bool:
+    """True when every pixel has R, G and B within GREY_TOLERANCE of each other."""
+    for j0 in range(0, len(rgb), 256):
+        c = rgb[j0:j0 + 256].astype(np.int16)
+        hi, lo = c.max(axis=3), c.min(axis=3)
+        if int((hi - lo).max()) > GREY_TOLERANCE:
+            return False
+    return True
+
+
+def _assemble(scan, entries: list[FileEntry], loaded: np.ndarray, images: np.ndarray,
+              color: str, reasons: dict[int, str], size: int) -> Dataset:
+    paths = [entries[i].rel_path for i in loaded]
+    label_of = [entries[i].label for i in loaded]
+    labels, label_names = None, []
+    if any(lab is not None for lab in label_of):
+        label_names = sorted({lab for lab in label_of if lab is not None})
+        code = {name: c for c, name in enumerate(label_names)}
+        labels = np.array([code.get(lab, -1) if lab is not None else -1 for lab in label_of],
+                          dtype=np.int64)
+    warnings: list[str] = []
+    attributes, categories, category_names = {}, {}, {}
+    if scan.attributes_csv:
+        attributes, categories, category_names, warnings = read_attributes(scan.attributes_csv, paths)
+    skipped = list(scan.skipped) + [Skipped(entries[i].rel_path, r) for i, r in reasons.items()]
+    skipped.sort(key=lambda s: s.path)
+    source = {
+        "kind": "folder",
+        "root": scan.root,
+        "image_size": size,
+        "color": color,
+        "files": [[e.rel_path, e.size, e.mtime_ns] for e in entries],
+    }
+    return Dataset(
+        images=images, labels=labels, label_names=label_names, attributes=attributes,
+        categories=categories, category_names=category_names, paths=paths, skipped=skipped,
+        source=source, warnings=warnings,
+    )

@@ -1,0 +1,238 @@
+"""The trainer: knows nothing of any GUI. Parameters are stored at construction and validated
+when run; ``fit`` is a generator yielding Progress and Partial(EpochReport), returning a
+TrainResult. Same seed → same result, also across cancel + resume."""
+from __future__ import annotations
+
+import copy
+import math
+import time
+from typing import Callable
+
+import numpy as np
+import torch
+
+from ..data.dataset import Dataset
+from ..errors import UserError
+from ..models.config import ModelConfig
+from ..models.conv import loss_terms
+from ..models.registry import build_model
+from ..tasks import CancelToken, Partial, Progress, run_task
+from .checkpoint import numpy_to_state, optimizer_to_plain, plain_to_optimizer, state_to_numpy
+from .device import choose_threads, resolve_device
+from .state import EpochReport, TrainResult, TrainState
+
+
+def auto_epochs(n_train: int, batch_size: int) -> int:
+    """About 2,500 optimiser steps, between 10 and 200 epochs (early stopping may end sooner)."""
+    steps = max(1, math.ceil(n_train / batch_size))
+    return int(min(200, max(10, round(2500 / steps))))
+
+
+class Trainer:
+    def __init__(
+        self,
+        config: ModelConfig,
+        epochs: int | None = None,
+        batch_size: int = 64,
+        lr: float = 1e-3,
+        seed: int = 0,
+        device: str = "auto",
+        patience: int | None = 30,
+        threads: int | None = None,
+        n_preview: int = 8,
+    ) -> None:
+        self.config = config
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.lr = lr
+        self.seed = seed
+        self.device = device
+        self.patience = patience
+        self.threads = threads
+        self.n_preview = n_preview
+
+    def _validate(self, dataset: Dataset, train_idx: np.ndarray) -> None:
+        self.config.validate()
+        if not dataset.has_images:
+            raise UserError("this source has no images to train on (precomputed embeddings)")
+        if len(train_idx) == 0:
+            raise UserError("no images to train on")
+        if dataset.image_size != self.config.image_size or dataset.channels != self.config.channels:
+            raise UserError(
+                f"the model expects {self.config.image_size}px × {self.config.channels} channel(s), "
+                f"the data is {dataset.image_size}px × {dataset.channels}"
+            )
+        if self.epochs is not None and self.epochs < 1:
+            raise UserError(f"epochs must be at least 1, got {self.epochs}")
+        if self.batch_size < 1:
+            raise UserError(f"batch size must be at least 1, got {self.batch_size}")
+        if not self.lr > 0:
+            raise UserError(f"learning rate must be positive, got {self.lr}")
+
+    def fit(
+        self,
+        dataset: Dataset,
+        train_idx: np.ndarray,
+        val_idx: np.ndarray,
+        state: TrainState | None = None,
+        cancel: CancelToken | None = None,
+    ):
+        self._validate(dataset, train_idx)
+        cancel = cancel or CancelToken()
+        device = resolve_device(self.device)
+        if device.type == "cpu":
+            torch.set_num_threads(self.threads or choose_threads())
+        epochs = self.epochs or auto_epochs(len(train_idx), self.batch_size)
+
+        torch.manual_seed(self.seed)
+        model = build_model(self.config).to(device)
+        opt = torch.optim.Adam(model.parameters(), lr=self.lr)
+        if state is None:
+            state = TrainState(model=state_to_numpy(model.state_dict()))
+        else:
+            model.load_state_dict(numpy_to_state(state.model))
+            if state.optimizer is not None:
+                plain_to_optimizer(opt, state.optimizer)
+        images = torch.from_numpy(np.ascontiguousarray(dataset.images.transpose(0, 3, 1, 2)))
+        preview_idx = (val_idx if len(val_idx) else train_idx)[: self.n_preview]
+        steps_per_epoch = math.ceil(len(train_idx) / self.batch_size)
+        total_steps = epochs * steps_per_epoch
+        last_good = (copy.deepcopy(model.state_dict()), copy.deepcopy(opt.state_dict()))
+        run_start, run_steps = time.perf_counter(), 0
+        status, message = "finished", f"trained {epochs} epochs"
+
+        def batch(idx: np.ndarray) -> torch.Tensor:
+            return images[torch.from_numpy(idx)].to(device).float().div_(255.0)
+
+        def snapshot() -> None:
+            state.model = state_to_numpy(model.state_dict())
+            state.optimizer = optimizer_to_plain(opt)
+
+        while state.epoch < epochs:
+            epoch_start = time.perf_counter()
+            order = np.random.default_rng([self.seed, state.epoch]).permutation(train_idx)
+            torch.manual_seed(self.seed * 100_003 + state.epoch * 1_009 + state.step)
+            sums = np.zeros(3)
+            model.train()
+            for step in range(state.step, steps_per_epoch):
+                if cancel.cancelled:
+                    state.step = step
+                    snapshot()
+                    return self._result(state, "cancelled", "training stopped; resume continues here")
+                x = batch(order[step * self.batch_size : (step + 1) * self.batch_size])
+                loss, rec, kl = loss_terms(model, x)
+                if not torch.isfinite(loss):
+                    model.load_state_dict(last_good[0])
+                    opt.load_state_dict(last_good[1])
+                    state.step = 0
+                    snapshot()
+                    return self._result(
+                        state,
+                        "diverged",
+                        f"training stopped at epoch {state.epoch + 1}: the loss became "
+                        f"{loss.item()} (try a lower learning rate); the last good weights are kept",
+                    )
+                opt.zero_grad(set_to_none=True)
+                loss.backward()
+                opt.step()
+                sums += (loss.item(), rec.item(), kl.item())
+                run_steps += 1
+                done = state.epoch * steps_per_epoch + step + 1
+                rate = (time.perf_counter() - run_start) / run_steps
+                eta = rate * (total_steps - done)
+                yield Progress(done, total_steps, f"epoch {state.epoch + 1}/{epochs} · ETA {eta:.0f} s")
+            n_steps = steps_per_epoch - state.step
+            state.step = 0
+            state.epoch += 1
+            state.seconds += time.perf_counter() - epoch_start
+            val = evaluate(model, batch, val_idx, self.batch_size)
+            mean = sums / max(1, n_steps)
+            elapsed = time.perf_counter() - run_start
+            report = EpochReport(
+                epoch=state.epoch,
+                epochs=epochs,
+                train_loss=float(mean[0]),
+                train_recon=float(mean[1]),
+                train_kl=float(mean[2]),
+                val_loss=val[0],
+                val_recon=val[1],
+                val_kl=val[2],
+                val_mse=val[3],
+                seconds=time.perf_counter() - epoch_start,
+                eta_seconds=elapsed / max(1, run_steps) * (total_steps - state.epoch * steps_per_epoch),
+            )
+            if len(preview_idx):
+                report.originals, report.reconstructions = preview(model, batch(preview_idx))
+            state.history.append(report.to_dict())
+            last_good = (copy.deepcopy(model.state_dict()), copy.deepcopy(opt.state_dict()))
+            snapshot()
+            stop = self._early_stop(state, val[0], model)
+            yield Partial(report)
+            if stop:
+                status = "early-stopped"
+                message = (
+                    f"stopped early after epoch {state.epoch}: the held-out loss has not improved "
+                    f"for {self.patience} epochs; the best weights (epoch "
+                    f"{state.epoch - state.bad_epochs}) are kept"
+                )
+                break
+        if state.best_model is not None:
+            state.model = state.best_model
+        return self._result(state, status, message)
+
+    def _early_stop(self, state: TrainState, val_loss: float | None, model) -> bool:
+        if val_loss is None:
+            return False
+        if state.best_val is None or val_loss < state.best_val:
+            state.best_val = val_loss
+            state.best_model = state_to_numpy(model.state_dict())
+            state.bad_epochs = 0
+            return False
+        state.bad_epochs += 1
+        return self.patience is not None and state.bad_epochs >= self.patience
+
+    @staticmethod
+    def _result(state: TrainState, status: str, message: str) -> TrainResult:
+        return TrainResult(state, status, message, state.epoch, state.seconds)
+
+    def run(
+        self,
+        dataset: Dataset,
+        train_idx: np.ndarray,
+        val_idx: np.ndarray,
+        state: TrainState | None = None,
+        cancel: CancelToken | None = None,
+        on_progress: Callable[[Progress], None] | None = None,
+        on_epoch: Callable[[EpochReport], None] | None = None,
+    ) -> TrainResult:
+        """Callback style: the same work as ``fit`` without driving a generator."""
+        return run_task(self.fit(dataset, train_idx, val_idx, state, cancel), on_progress, on_epoch)
+
+
+@torch.no_grad()
+def evaluate(model, batch, idx: np.ndarray, batch_size: int):
+    """Held-out (loss, recon, KL, per-pixel MSE) without sampling, or Nones without a split."""
+    if len(idx) == 0:
+        return None, None, None, None
+    model.eval()
+    sums, mse = np.zeros(3), 0.0
+    for start in range(0, len(idx), 4 * batch_size):
+        x = batch(idx[start : start + 4 * batch_size])
+        loss, rec, kl = loss_terms(model, x)
+        sums += np.array([loss.item(), rec.item(), kl.item()]) * len(x)
+        mse += float((model(x, sample=False)[0] - x).pow(2).mean(dim=(1, 2, 3)).sum())
+    model.train()
+    out = sums / len(idx)
+    return float(out[0]), float(out[1]), float(out[2]), mse / len(idx)
+
+
+@torch.no_grad()
+def preview(model, x: torch.Tensor) -> tuple[np.ndarray, np.ndarray]:
+    model.eval()
+    recon = model(x, sample=False)[0]
+    model.train()
+
+    def to_u8(t: torch.Tensor) -> np.ndarray:
+        return (t.clamp(0, 1) * 255 + 0.5).to(torch.uint8).permute(0, 2, 3, 1).cpu().numpy()
+
+    return to_u8(x), to_u8(recon)

@@ -1,0 +1,60 @@
+"""Shared fixtures. Tests never touch the user's real settings or cache: every user directory
+points into a temporary folder for the whole session."""
+from __future__ import annotations
+
+import os
+import tempfile
+
+import numpy as np
+import pytest
+
+_SANDBOX = tempfile.mkdtemp(prefix="lexp-tests-")
+for var, sub in [
+    ("LATENT_EXPLORER_CACHE_DIR", "cache/decoded"),
+    ("XDG_CACHE_HOME", "cache"),
+    ("XDG_CONFIG_HOME", "config"),
+    ("XDG_DATA_HOME", "data"),
+    ("NUMBA_CACHE_DIR", "cache/numba"),
+]:
+    os.environ[var] = os.path.join(_SANDBOX, sub)
+os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+
+
+@pytest.fixture(scope="session")
+def digits():
+    from latent_explorer.data.demos import digits as load
+
+    return load(16)
+
+
+@pytest.fixture(scope="session")
+def small_digits(digits):
+    """400 digits, enough for a model that trains in a couple of seconds."""
+    from latent_explorer.data.dataset import Dataset
+
+    idx = np.arange(400)
+    return Dataset(
+        images=digits.images[idx],
+        labels=digits.labels[idx],
+        label_names=digits.label_names,
+        paths=[digits.paths[i] for i in idx],
+        source=dict(digits.source),
+    )
+
+
+@pytest.fixture(scope="session")
+def trained_digits_workspace():
+    """A VAE trained briefly on demo:digits through the real pipeline (shared by many tests)."""
+    from latent_explorer.pipeline import TrainOptions, train_source
+    from latent_explorer.tasks import run_task
+
+    return run_task(train_source("demo:digits", TrainOptions(epochs=4, seed=0, threads=1)))
+
+
+@pytest.fixture(scope="session")
+def saved_digits_workspace(trained_digits_workspace, tmp_path_factory):
+    from latent_explorer.workspace.session_file import save_workspace
+
+    path = tmp_path_factory.mktemp("ws") / "digits.lexp"
+    save_workspace(path, trained_digits_workspace)
+    return path
