@@ -148,6 +148,7 @@ class DecodeCache:
                         and "\\" not in data_name):
                     return None
                 data = np.load(self.directory / data_name, mmap_mode="r", allow_pickle=False)
+                data = data.view(np.ndarray)  # plain views index ~3x faster than np.memmap's
                 if data.dtype != np.uint8 or data.shape != (len(keys), size, size, 3):
                     return None
             return _Pack(stamp, {k: r for r, k in enumerate(keys)}, dict(skips), data,

@@ -9,6 +9,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Callable, Generator, Iterator, Sequence
 
 import numpy as np
+from PIL import Image
 
 from latent_explorer.data.attributes import read_attributes
 from latent_explorer.data.cache import DecodeCache
@@ -22,6 +23,7 @@ COLORS = ("auto", "grey", "rgb")
 GREY_TOLERANCE = 3  # "auto" picks grey when no pixel's channels differ by more than this
 _BATCH = 8  # files per worker job: amortises the per-future overhead on tiny images
 _PROGRESS_EVERY_S = 0.1
+_PIXEL_CHUNK = 1 << 20  # pixels per step of the colour checks (bounded temporaries)
 # Reasons that depend on the moment, not on the file's content: never cached.
 _TRANSIENT = ("unreadable", "file disappeared", "too large: out of memory")
 
@@ -83,11 +85,13 @@ def load_folder(
     yield Progress(n, n, "Decoding images…")
 
     if store is not None:  # a no-op when the pack already matches
+        if todo:
+            yield Progress(n, n, "Saving decoded images to the cache…")
         keep = {i: r for i, r in reasons.items() if not r.startswith(_TRANSIENT)}
         store.store(scan.root, size, entries, {int(i): rgb[i] for i in np.flatnonzero(ok)}, keep)
 
     loaded = np.flatnonzero(ok)
-    images, resolved = _finish_images(rgb, loaded, size, color)
+    images, resolved = _finish_images(rgb, loaded, color)
     del rgb
     return _assemble(scan, entries, loaded, images, resolved, reasons, size)
 
@@ -149,8 +153,7 @@ def _decode_stream(paths: list[str], size: int, workers: int,
         pool.shutdown(wait=True, cancel_futures=True)
 
 
-def _finish_images(rgb: np.ndarray, loaded: np.ndarray, size: int, color: str
-                   ) -> tuple[np.ndarray, str]:
+def _finish_images(rgb: np.ndarray, loaded: np.ndarray, color: str) -> tuple[np.ndarray, str]:
     """Compact the loaded rows to the front, then resolve colour: ``(images, "grey"|"rgb")``."""
     k = len(loaded)
     chunk = 1024
@@ -159,27 +162,33 @@ def _finish_images(rgb: np.ndarray, loaded: np.ndarray, size: int, color: str
         if loaded[j0] != j0 or loaded[j1 - 1] != j1 - 1:
             rgb[j0:j1] = rgb[loaded[j0:j1]]
     rgb = rgb[:k]
-    resolved = color
-    if color == "auto":
-        resolved = "grey" if k and _all_grey(rgb) else "rgb"
-    if resolved == "rgb":
-        return rgb, "rgb"  # a view: only the rows of skipped files are wasted
-    grey = np.empty((k, size, size, 1), dtype=np.uint8)
-    for j0 in range(0, k, chunk):
-        c = rgb[j0:j0 + chunk].astype(np.uint32)
-        luma = (c[..., 0] * 299 + c[..., 1] * 587 + c[..., 2] * 114 + 500) // 1000
-        grey[j0:j0 + chunk, ..., 0] = luma
-    return grey, "grey"
+    if color == "rgb" or (color == "auto" and k == 0):
+        return rgb, "rgb"  # a view: the rows of skipped files are the only waste
+    grey = _to_grey(rgb, check=color == "auto")
+    return (rgb, "rgb") if grey is None else (grey, "grey")
 
 
-def _all_grey(rgb: np.ndarray) -> bool:
-    """True when every pixel has R, G and B within GREY_TOLERANCE of each other."""
-    for j0 in range(0, len(rgb), 256):
-        c = rgb[j0:j0 + 256].astype(np.int16)
-        hi, lo = c.max(axis=3), c.min(axis=3)
-        if int((hi - lo).max()) > GREY_TOLERANCE:
-            return False
-    return True
+def _to_grey(rgb: np.ndarray, check: bool) -> np.ndarray | None:
+    """Luma as ``(N, S, S, 1)`` (Pillow's "L" conversion); with ``check``, None as soon as a
+    pixel has colour (channels further apart than GREY_TOLERANCE). Works in bounded chunks."""
+    n, size = rgb.shape[0], rgb.shape[1]
+    grey = np.empty((n, size, size, 1), dtype=np.uint8)
+    step = max(1, _PIXEL_CHUNK // (size * size))
+    t = GREY_TOLERANCE
+    for j0 in range(0, n, step):
+        chunk = np.ascontiguousarray(rgb[j0:j0 + step])
+        if check:
+            flat = chunk.reshape(-1, 3)
+            r, g, b = (np.ascontiguousarray(flat[:, c]) for c in range(3))
+            for x, y in ((r, g), (r, b), (g, b)):
+                d = x - y  # uint8 wraps: |x - y| <= t  <=>  (x - y + t) mod 256 <= 2t
+                d += t
+                if int(d.max()) > 2 * t:
+                    return None
+        # the chunk as one tall RGB image: Pillow's converter is about twice numpy's speed
+        tall = Image.frombuffer("RGB", (size, len(chunk) * size), chunk, "raw", "RGB", 0, 1)
+        grey[j0:j0 + len(chunk), ..., 0] = np.asarray(tall.convert("L")).reshape(-1, size, size)
+    return grey
 
 
 def _assemble(scan, entries: list[FileEntry], loaded: np.ndarray, images: np.ndarray,

@@ -116,8 +116,8 @@ def _decode_file(f, size: int) -> np.ndarray:
         raise ImageSkip(_bomb_reason(f, exc)) from None
     except OSError as exc:
         raise ImageSkip(_os_reason(exc)) from None
-    except Exception as exc:
-        raise ImageSkip(f"not an image (Pillow cannot identify it: {_detail(exc)})") from None
+    except Exception as exc:  # recognised as some format, but its header is damaged
+        raise ImageSkip(f"truncated or corrupt image: {_detail(exc)}") from None
     with im:
         width, height = im.size
         if width < 1 or height < 1:

@@ -93,6 +93,8 @@ class Trainer:
             model.load_state_dict(numpy_to_state(state.model))
             if state.optimizer is not None:
                 plain_to_optimizer(opt, state.optimizer)
+                for group in opt.param_groups:
+                    group["lr"] = self.lr
         images = torch.from_numpy(np.ascontiguousarray(dataset.images.transpose(0, 3, 1, 2)))
         preview_idx = (val_idx if len(val_idx) else train_idx)[: self.n_preview]
         steps_per_epoch = math.ceil(len(train_idx) / self.batch_size)
@@ -111,7 +113,6 @@ class Trainer:
         while state.epoch < epochs:
             epoch_start = time.perf_counter()
             order = np.random.default_rng([self.seed, state.epoch]).permutation(train_idx)
-            torch.manual_seed(self.seed * 100_003 + state.epoch * 1_009 + state.step)
             sums = np.zeros(3)
             model.train()
             for step in range(state.step, steps_per_epoch):
@@ -120,6 +121,7 @@ class Trainer:
                     snapshot()
                     return self._result(state, "cancelled", "training stopped; resume continues here")
                 x = batch(order[step * self.batch_size : (step + 1) * self.batch_size])
+                torch.manual_seed(hash((self.seed, state.epoch, step)) & 0xFFFF_FFFF)
                 loss, rec, kl = loss_terms(model, x)
                 if not torch.isfinite(loss):
                     model.load_state_dict(last_good[0])

@@ -231,6 +231,37 @@ def test_undecodable_name_is_printable_and_loadable(hostile):
     assert tuple(ds.images[ds.paths.index(entry.rel_path)][0, 0]) == (5, 5, 250)
 
 
+def test_permission_denied_even_as_root(tmp_path, monkeypatch):
+    """chmod cannot stop root, so simulate the refusals the OS would give a normal user."""
+    import latent_explorer.data.images as images_mod
+    import latent_explorer.data.scan as scan_mod
+
+    (tmp_path / "r" / "shut").mkdir(parents=True)
+    rgb((1, 1, 1)).save(tmp_path / "r" / "shut" / "x.png")
+    rgb((1, 1, 1)).save(tmp_path / "r" / "locked.png")
+    rgb((1, 1, 1)).save(tmp_path / "r" / "ok.png")
+    real_scandir, real_open = os.scandir, os.open
+
+    def scandir(path):
+        if os.fsdecode(path).endswith("shut"):
+            raise PermissionError(13, "Permission denied")
+        return real_scandir(path)
+
+    def os_open(path, flags, *args):
+        if os.fsdecode(path).endswith("locked.png"):
+            raise PermissionError(13, "Permission denied")
+        return real_open(path, flags, *args)
+
+    monkeypatch.setattr(scan_mod.os, "scandir", scandir)
+    monkeypatch.setattr(images_mod.os, "open", os_open)
+    ds = load_folder_sync(tmp_path / "r", 8, cache=False)
+    assert ds.paths == ["ok.png"]
+    assert {s.path: s.reason for s in ds.skipped} == {
+        "locked.png": "unreadable: permission denied",
+        "shut/": "folder unreadable: permission denied",
+    }
+
+
 def test_bad_roots(tmp_path):
     with pytest.raises(UserError, match="folder not found"):
         scan_folder(tmp_path / "nope")
@@ -256,6 +287,9 @@ def test_auto_colour_picks_grey_and_forced_modes(tmp_path):
     assert load_folder_sync(tmp_path / "g", 8, cache=False).source["color"] == "rgb"
     forced = load_folder_sync(tmp_path / "g", 8, "grey", cache=False)
     assert forced.images.shape == (13, 8, 8, 1) and forced.source["color"] == "grey"
+    colour = load_folder_sync(tmp_path / "g", 8, "rgb", cache=False).images
+    luma = np.stack([np.asarray(Image.fromarray(im).convert("L")) for im in colour])
+    assert np.array_equal(forced.images[..., 0], luma)
 
 
 def test_empty_and_all_bad_folders(tmp_path):
