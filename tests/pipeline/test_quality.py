@@ -1,0 +1,45 @@
+"""Quality targets with fixed seeds: the learned latent must be worth having."""
+import numpy as np
+import pytest
+
+from latent_explorer.pipeline import TrainOptions, train_dataset, train_source
+from latent_explorer.tasks import run_task
+from tests.photo_folder import build_photo_folder
+
+pytestmark = pytest.mark.slow
+
+
+def test_digits_vae_defaults_beat_the_target_and_match_pca(digits):
+    reports = [
+        run_task(train_dataset(digits, TrainOptions(seed=seed, threads=1))).report for seed in range(3)
+    ]
+    knn = np.mean([r["knn_accuracy"] for r in reports])
+    pca = np.mean([r["pca_knn_accuracy"] for r in reports])
+    print(f"digits 5-NN: VAE {knn:.4f} vs PCA {pca:.4f}; per seed", [r["knn_accuracy"] for r in reports])
+    assert knn >= 0.97
+    assert knn >= pca - 0.01
+    assert all(r["active_units"] >= 8 for r in reports)
+    assert all(r["recon_mse_val"] < 0.01 for r in reports)
+
+
+def test_sprites_latent_holds_position_and_scale():
+    ws = run_task(train_source("demo:sprites", TrainOptions(seed=0, threads=1)))
+    r = ws.report
+    print("sprites linear R²", r["attribute_r2"], "10-NN R²", r["attribute_r2_knn"], "s", r["train_seconds"])
+    assert r["image_size"] == 32
+    assert r["attribute_r2"]["x"] >= 0.8 and r["attribute_r2"]["y"] >= 0.8
+    assert r["attribute_r2"]["scale"] >= 0.6
+    assert r["attribute_r2_knn"]["x"] >= 0.95 and r["attribute_r2_knn"]["y"] >= 0.95
+
+
+def test_real_photographs_latent_is_not_worse_than_pca(tmp_path):
+    root = build_photo_folder(tmp_path / "photos", per_class=100)
+    reports = [
+        run_task(train_source(str(root), TrainOptions(seed=seed, epochs=60, threads=1))).report
+        for seed in range(5)
+    ]
+    knn = np.mean([r["knn_accuracy"] for r in reports])
+    pca = np.mean([r["pca_knn_accuracy"] for r in reports])
+    print(f"photos 5-NN: VAE {knn:.4f} vs PCA {pca:.4f}")
+    assert reports[0]["labels"] == ["china", "flower"] and reports[0]["n_images"] == 200
+    assert knn >= pca - 0.02
