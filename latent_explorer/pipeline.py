@@ -43,6 +43,27 @@ class TrainOptions:
     device: str = "auto"
     threads: int | None = None
 
+    def validate(self) -> "TrainOptions":
+        """Check what can be checked before any data is loaded, so mistakes surface at once."""
+        if MODEL_ALIASES.get(self.model.lower()) is None:
+            raise UserError(f"unknown model '{self.model}': choose ae, vae or beta-vae")
+        ModelConfig(
+            latent_dim=self.latent_dim,
+            image_size=self.image_size or 32,
+            beta=self.beta or 1.0,
+            recon_sigma=self.recon_sigma,
+            width=self.width or 32,
+        ).validate()
+        if self.epochs is not None and self.epochs < 1:
+            raise UserError(f"epochs must be at least 1, got {self.epochs}")
+        if self.batch_size < 1:
+            raise UserError(f"batch size must be at least 1, got {self.batch_size}")
+        if not self.lr > 0:
+            raise UserError(f"learning rate must be positive, got {self.lr}")
+        if self.color not in ("auto", "grey", "rgb"):
+            raise UserError(f"colour must be auto, grey or rgb, got '{self.color}'")
+        return self
+
     def model_config(self, dataset: Dataset) -> ModelConfig:
         kind = MODEL_ALIASES.get(self.model.lower())
         if kind is None:
@@ -116,6 +137,7 @@ def train_source(spec: str, options: TrainOptions, cancel: CancelToken | None = 
     """Generator: load SOURCE, train, encode; returns the finished Workspace (also when
     cancelled or diverged: the weights it has are kept and the status says so)."""
     cancel = cancel or CancelToken()
+    options.validate()
     dataset = yield from open_source(spec, options.image_size, options.color, cancel)
     return (yield from train_dataset(dataset, options, cancel))
 

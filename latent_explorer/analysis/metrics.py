@@ -51,7 +51,7 @@ def attribute_r2(
         if len(tr) < 3 or len(va) < 2 or np.ptp(values[va]) == 0:
             out[name] = None
             continue
-        reg = KNeighborsRegressor(n_neighbors=knn) if knn else LinearRegression()
+        reg = KNeighborsRegressor(n_neighbors=min(knn, len(tr))) if knn else LinearRegression()
         reg.fit(z[tr], values[tr])
         out[name] = float(r2_score(values[va], reg.predict(z[va])))
     return out

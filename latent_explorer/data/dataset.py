@@ -46,7 +46,9 @@ class Dataset:
             return int(self.images.shape[0])
         if self.vectors is not None:
             return int(self.vectors.shape[0])
-        return 0
+        if self.paths is not None:  # a workspace's dataset before its images are reloaded
+            return len(self.paths)
+        return 0 if self.labels is None else int(len(self.labels))
 
     @property
     def has_images(self) -> bool:

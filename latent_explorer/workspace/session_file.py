@@ -176,6 +176,10 @@ def _from_container(c: Container, path) -> Workspace:
             history=list(tr.get("history") or []),
         )
     model = meta.get("model")
+    split = {k: arr(f"split.{k}", None, True) for k in ("train", "val")}
+    for k, idx in split.items():
+        if idx.ndim != 1 or (len(idx) and (idx.min() < 0 or idx.max() >= n)):
+            raise WorkspaceError(f"{path} is damaged: the {k} split points outside the {n} images")
     return Workspace(
         dataset=dataset,
         model_config=None if model is None else ModelConfig.from_dict(model),
@@ -183,8 +187,8 @@ def _from_container(c: Container, path) -> Workspace:
         train_state=state,
         train_status=str(tr.get("status", "")),
         train_message=str(tr.get("message", "")),
-        train_idx=arr("split.train", None, True),
-        val_idx=arr("split.val", None, True),
+        train_idx=split["train"],
+        val_idx=split["val"],
         latents=latents,
         report=dict(meta.get("report") or {}),
         extra_meta=dict(meta.get("extra") or {}),

@@ -125,3 +125,19 @@ def test_embeddings_source_gives_a_workspace_without_decoder(tmp_path, trained_d
     assert ws.report["knn_accuracy"] is not None and ws.report["pca_knn_accuracy"] is None
     with pytest.raises(UserError, match="no decoder"):
         load_model(ws)
+
+
+def test_a_workspace_whose_entries_disagree_is_refused_clearly(tmp_path, saved_digits_workspace):
+    from latent_explorer.errors import WorkspaceError
+    from latent_explorer.workspace.container import load_container, save_container
+
+    c = load_container(saved_digits_workspace)
+    c.arrays["split.val"] = np.array([0, 5000])
+    save_container(tmp_path / "bad.lexp", c)
+    with pytest.raises(WorkspaceError, match="split points outside"):
+        load_workspace(tmp_path / "bad.lexp")
+    c = load_container(saved_digits_workspace)
+    c.arrays["latents.mean"] = c.arrays["latents.mean"][:10]
+    save_container(tmp_path / "bad2.lexp", c)
+    with pytest.raises(WorkspaceError, match="latents.mean"):
+        load_workspace(tmp_path / "bad2.lexp")
