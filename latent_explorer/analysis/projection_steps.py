@@ -105,7 +105,7 @@ def _run_in_thread(
 def fit_tsne_steps(x: np.ndarray, k: int, p: dict, cancel: CancelToken, every: int | None) -> Task:
     """t-SNE of ``x``: yields Progress/Partial, returns (embedding, openTSNE TSNEEmbedding)."""
     snapshots = _LayoutSnapshots(p["early_exaggeration_iter"], threading.Event(), cancel)
-    tsne = _tsne(k, p, callbacks=snapshots, callbacks_every_iters=max(1, int(every or 10)))
+    tsne = _tsne(k, p, callbacks=snapshots, callbacks_every_iters=max(1, int(every or 20)))
     total = p["early_exaggeration_iter"] + p["n_iter"]
     result = yield from _run_in_thread(lambda: tsne.fit(x), snapshots, total, "t-SNE")
     result.gradient_descent_params["callbacks"] = None  # `transform` would call them too

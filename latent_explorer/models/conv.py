@@ -86,7 +86,14 @@ class ConvAutoencoder(nn.Module):
 def loss_terms(
     model: ConvAutoencoder, x: torch.Tensor
 ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Per-batch mean of (total loss, reconstruction term, KL); also usable for validation."""
+    """Per-batch mean of (total loss, reconstruction term, KL)."""
+    total, rec, kl, _ = loss_terms_per_image(model, x)
+    return total.mean(), rec.mean(), kl.mean()
+
+
+def loss_terms_per_image(model: ConvAutoencoder, x: torch.Tensor):
+    """(total, reconstruction term, KL, squared error) per image, from one forward pass;
+    the latent is sampled in training mode, the mean is used in eval mode."""
     cfg = model.config
     recon, mu, logvar = model(x, sample=model.training)
     sq = (recon - x).pow(2).flatten(1).sum(1)
@@ -95,5 +102,4 @@ def loss_terms(
         kl = torch.zeros_like(rec)
     else:
         kl = 0.5 * (mu.pow(2) + logvar.exp() - 1.0 - logvar).sum(1)
-    total = rec + cfg.beta * kl
-    return total.mean(), rec.mean(), kl.mean()
+    return rec + cfg.beta * kl, rec, kl, sq

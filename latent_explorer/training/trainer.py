@@ -14,7 +14,7 @@ import torch
 from ..data.dataset import Dataset
 from ..errors import UserError
 from ..models.config import ModelConfig
-from ..models.conv import loss_terms
+from ..models.conv import loss_terms, loss_terms_per_image
 from ..models.registry import build_model
 from ..tasks import CancelToken, Partial, Progress, run_task
 from .checkpoint import numpy_to_state, optimizer_to_plain, plain_to_optimizer, state_to_numpy
@@ -220,9 +220,9 @@ def evaluate(model, batch, idx: np.ndarray, batch_size: int):
     sums, mse = np.zeros(3), 0.0
     for start in range(0, len(idx), 4 * batch_size):
         x = batch(idx[start : start + 4 * batch_size])
-        loss, rec, kl = loss_terms(model, x)
-        sums += np.array([loss.item(), rec.item(), kl.item()]) * len(x)
-        mse += float((model(x, sample=False)[0] - x).pow(2).mean(dim=(1, 2, 3)).sum())
+        total, rec, kl, sq = loss_terms_per_image(model, x)
+        sums += np.array([total.sum().item(), rec.sum().item(), kl.sum().item()])
+        mse += float(sq.sum()) / x[0].numel()
     model.train()
     out = sums / len(idx)
     return float(out[0]), float(out[1]), float(out[2]), mse / len(idx)
