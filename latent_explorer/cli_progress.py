@@ -1,8 +1,10 @@
-"""Terminal progress for tasks: a tqdm bar on a terminal, a plain line per 10 % otherwise."""
+"""Terminal progress for tasks: a tqdm bar on a terminal; otherwise a plain line per 10 %
+(and at least every 10 s), which reads well in logs."""
 from __future__ import annotations
 
 import signal
 import sys
+import time
 from contextlib import contextmanager
 from typing import Any, Iterator
 
@@ -15,6 +17,7 @@ class TerminalProgress:
         self.tty = hasattr(self.stream, "isatty") and self.stream.isatty()
         self._bar = None
         self._last_tenth = -1
+        self._last_print = 0.0
         self._label = ""
 
     def __call__(self, p: Progress) -> None:
@@ -31,8 +34,13 @@ class TerminalProgress:
             self._bar.refresh()
         else:
             tenth = int(p.fraction * 10)
-            if tenth != self._last_tenth or label.split(" ")[0] != self._label.split(" ")[0]:
-                self._last_tenth = tenth
+            now = time.monotonic()
+            if (
+                tenth != self._last_tenth
+                or label.split(" ")[0] != self._label.split(" ")[0]
+                or now - self._last_print > 10.0
+            ):
+                self._last_tenth, self._last_print = tenth, now
                 print(f"{p.fraction * 100:5.1f} %  {p.message}", file=self.stream, flush=True)
         self._label = label
 

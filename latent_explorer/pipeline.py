@@ -19,7 +19,7 @@ from .models.registry import build_model
 from .tasks import CancelToken, Partial, Progress
 from .training.checkpoint import numpy_to_state
 from .training.split import make_split
-from .training.trainer import Trainer
+from .training.trainer import Trainer, validate_schedule
 from .workspace.session_file import Workspace
 
 MODEL_ALIASES = {"ae": "ae", "vae": "vae", "beta-vae": "beta-vae", "betavae": "beta-vae"}
@@ -54,12 +54,7 @@ class TrainOptions:
             recon_sigma=self.recon_sigma,
             width=self.width or 32,
         ).validate()
-        if self.epochs is not None and self.epochs < 1:
-            raise UserError(f"epochs must be at least 1, got {self.epochs}")
-        if self.batch_size < 1:
-            raise UserError(f"batch size must be at least 1, got {self.batch_size}")
-        if not self.lr > 0:
-            raise UserError(f"learning rate must be positive, got {self.lr}")
+        validate_schedule(self.epochs, self.batch_size, self.lr)
         if self.color not in ("auto", "grey", "rgb"):
             raise UserError(f"colour must be auto, grey or rgb, got '{self.color}'")
         return self

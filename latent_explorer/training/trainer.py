@@ -28,6 +28,15 @@ def auto_epochs(n_train: int, batch_size: int) -> int:
     return int(min(200, max(10, round(2500 / steps))))
 
 
+def validate_schedule(epochs: int | None, batch_size: int, lr: float) -> None:
+    if epochs is not None and epochs < 1:
+        raise UserError(f"epochs must be at least 1, got {epochs}")
+    if batch_size < 1:
+        raise UserError(f"batch size must be at least 1, got {batch_size}")
+    if not lr > 0:
+        raise UserError(f"learning rate must be positive, got {lr}")
+
+
 class Trainer:
     def __init__(
         self,
@@ -62,12 +71,7 @@ class Trainer:
                 f"the model expects {self.config.image_size}px × {self.config.channels} channel(s), "
                 f"the data is {dataset.image_size}px × {dataset.channels}"
             )
-        if self.epochs is not None and self.epochs < 1:
-            raise UserError(f"epochs must be at least 1, got {self.epochs}")
-        if self.batch_size < 1:
-            raise UserError(f"batch size must be at least 1, got {self.batch_size}")
-        if not self.lr > 0:
-            raise UserError(f"learning rate must be positive, got {self.lr}")
+        validate_schedule(self.epochs, self.batch_size, self.lr)
 
     def fit(
         self,
