@@ -19,20 +19,53 @@ from scipy.spatial import cKDTree
 from ..errors import UserError
 
 
-def _typical_spacing(tree: cKDTree, points: np.ndarray, sample: int = 2000) -> float:
+def _typical_map_spacing(tree: cKDTree, points: np.ndarray, sample: int = 2000) -> float:
     """Median distance from a point to its nearest other point (on a fixed sample)."""
     idx = np.random.default_rng(0).choice(len(points), min(sample, len(points)), replace=False)
     dist, _ = tree.query(points[idx], k=2)
-    positive = dist[:, 1][dist[:, 1] > 0]
-    if len(positive) == 0:
-        return 1.0
-    return float(np.median(positive))
+    return _median_positive(dist[:, 1])
+
+
+def _median_positive(distances: np.ndarray) -> float:
+    positive = distances[distances > 0]
+    return float(np.median(positive)) if len(positive) else 1.0
+
+
+class _NearestLatent:
+    """Distance to the nearest data latent, exact, by brute force in chunks: in 16+ dimensions a
+    KD-tree searches most of the data for points off the data (0.4 ms per position at 50,000 ×
+    32 this way, 6 ms with cKDTree; a 64 × 64 grid 1.2 s against 16 s)."""
+
+    CHUNK = 1 << 22  # score-matrix entries per chunk (16 MB of float32)
+
+    def __init__(self, latents: np.ndarray) -> None:
+        self.latents = np.ascontiguousarray(latents, np.float32)
+        self.squared = np.einsum("nd,nd->n", self.latents, self.latents)
+
+    def distance(self, queries: np.ndarray, exclude: np.ndarray | None = None) -> np.ndarray:
+        """(M,) distances; ``exclude`` (M,) indexes a data latent each query must skip."""
+        q = np.asarray(queries, np.float32)
+        out = np.empty(len(q))
+        rows = max(1, self.CHUNK // len(self.latents))
+        for start in range(0, len(q), rows):
+            block = q[start : start + rows]
+            score = self.squared - 2.0 * (block @ self.latents.T)  # |z|² − 2 z·q, per row
+            if exclude is not None:
+                score[np.arange(len(block)), exclude[start : start + rows]] = np.inf
+            best = self.latents[np.argmin(score, axis=1)]
+            out[start : start + rows] = np.linalg.norm(best - block, axis=1)  # exact, no cancellation
+        return out
+
+    def typical_spacing(self, sample: int = 500) -> float:
+        n = len(self.latents)
+        idx = np.random.default_rng(0).choice(n, min(sample, n), replace=False)
+        return _median_positive(self.distance(self.latents[idx], exclude=idx))
 
 
 class InverseMap:
     """Fitted from data ``latents`` (N, D) and their map ``embedding`` (N, k); ``linear`` is
     (mean (D,), components (k, D)) for a PCA map. Rows of the embedding that are not finite
-    (points UMAP could not place) are left out. Trees are built once, here."""
+    (points UMAP could not place) are left out. Indexes are built once, here."""
 
     def __init__(
         self, latents, embedding, k: int = 8, linear: tuple | None = None, reach: float = 2.0
@@ -50,11 +83,10 @@ class InverseMap:
         self.dim = y.shape[1]
         self.k = int(min(max(1, k), len(z) - 1))
         self.reach = float(reach)
-        self._latents = z
         self._map_tree = cKDTree(y)
-        self._latent_tree = cKDTree(z)
-        self.map_spacing = _typical_spacing(self._map_tree, y)
-        self.latent_spacing = _typical_spacing(self._latent_tree, z)
+        self._nearest_latent = _NearestLatent(z)
+        self.map_spacing = _typical_map_spacing(self._map_tree, y)
+        self.latent_spacing = self._nearest_latent.typical_spacing()
         self._linear = None
         self._values = z
         if linear is not None:
@@ -77,7 +109,7 @@ class InverseMap:
         return self._map_tree.mins.copy(), self._map_tree.maxes.copy()
 
     def grid(self, n: int, margin: float = 0.05) -> np.ndarray:
-        """Tile centres of an n × n (× n in 3D) grid over the map and a margin: (n**k, k)."""
+        """Tile centres of an n × n (× n in 3D) grid over the map and a margin: (n**dim, dim)."""
         lo, hi = self.bounds
         pad = (hi - lo) * margin
         axes = [np.linspace(a - p, b + p, n) for a, b, p in zip(lo, hi, pad)]
@@ -105,7 +137,7 @@ class InverseMap:
         if self._linear is not None:
             mean, components = self._linear
             out += mean + p @ components
-        off_latents, _ = self._latent_tree.query(out, k=1)
+        off_latents = self._nearest_latent.distance(out)
         confidence = np.exp(
             -0.5 * np.square(dist[:, 0] / (self.reach * self.map_spacing))
             - 0.5 * np.square(off_latents / (self.reach * self.latent_spacing))

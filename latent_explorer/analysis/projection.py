@@ -14,8 +14,10 @@ import numpy as np
 
 from ..errors import UserError
 from ..tasks import CancelToken, Partial, Progress, Task, run_task
-from .projection_cache import PROJECTION_CACHE, FittedMap, latents_digest
-from .projection_steps import fit_tsne_steps, fit_umap_steps, rebuild_tsne, rebuild_umap
+from .projection_cache import PROJECTION_CACHE, FittedMap, cache_key, latents_digest
+from .projection_steps import (
+    fit_tsne_steps, fit_umap_steps, rebuild_tsne, rebuild_umap, tsne_transform,
+)
 
 METHODS = ("pca", "tsne", "umap")
 DEFAULTS: dict[str, dict[str, Any]] = {
@@ -60,7 +62,9 @@ def validated_params(method: str, n_components: int, params: dict, n_points: int
         raise UserError(f"random_state must be a whole number or None, got {rs!r}")
     p["random_state"] = None if rs is None else int(rs)
     if n_points < n_components + 2:
-        raise UserError(f"A {n_components}D map needs at least {n_components + 2} points, got {n_points}")
+        raise UserError(
+            f"A {n_components}D map needs at least {n_components + 2} points, got {n_points}"
+        )
     if method == "tsne":
         _number(p, "perplexity", 1.0)
         if 3 * p["perplexity"] >= n_points - 1:
@@ -127,6 +131,7 @@ def _fit_pca(x: np.ndarray, k: int, p: dict, cancel, every) -> Task:
 
 
 _FITTERS = {"pca": _fit_pca, "tsne": fit_tsne_steps, "umap": fit_umap_steps}
+_NEVER_CANCELLED = CancelToken()  # shared, never set: saves an Event per fit
 
 
 class Projection:
@@ -164,25 +169,26 @@ class Projection:
         cacheable = use_cache and self.method != "pca" and params["random_state"] is not None
         if self.method != "pca":  # sklearn's PCA checks this itself
             require_finite(x)
-        fitted = FittedMap(self.method, self.n_components, params, None, x[:0])
+        digest, hit = None, None
         if cacheable:
-            fitted.digest = latents_digest(x)
-            hit = PROJECTION_CACHE.get(fitted.key)
-            if hit is not None:
-                self._fitted = hit
-                yield Progress(1, 1, f"{_NAMES[self.method]}: cached")
-                yield Partial(hit.embedding)
-                return hit.embedding
-        token = cancel if cancel is not None else CancelToken()
+            digest = latents_digest(x)
+            hit = PROJECTION_CACHE.get(cache_key(digest, self.method, self.n_components, params))
+        if hit is not None:
+            self._fitted = hit
+            yield Progress(1, 1, f"{_NAMES[self.method]}: cached")
+            yield Partial(hit.embedding)
+            return hit.embedding
+        token = cancel if cancel is not None else _NEVER_CANCELLED
         fit = _FITTERS[self.method]
-        embedding, fitted.model = yield from fit(x, self.n_components, params, token, partial_every)
-        fitted.embedding = _read_only(np.asarray(embedding, np.float32))
-        fitted.latents = x
+        embedding, model = yield from fit(x, self.n_components, params, token, partial_every)
+        embedding = _read_only(np.asarray(embedding, np.float32))
+        # The latents are referenced, not copied: t-SNE/UMAP `transform` may need them again.
+        fitted = FittedMap(self.method, self.n_components, params, digest, embedding, model, x)
         if cacheable:
             PROJECTION_CACHE.put(fitted)
         self._fitted = fitted
-        yield Partial(fitted.embedding)
-        return fitted.embedding
+        yield Partial(embedding)
+        return embedding
 
     def fit(self, latents, **kwargs: Any) -> np.ndarray:
         return run_task(self.fit_task(latents, **kwargs))
@@ -199,20 +205,25 @@ class Projection:
         z = as_latents(new_latents)
         require_finite(z)
         if fitted.latents is not None and z.shape[1] != fitted.latents.shape[1]:
-            raise UserError(f"New latents have {z.shape[1]} dimensions, the map's have {fitted.latents.shape[1]}")
+            raise UserError(
+                f"New latents have {z.shape[1]} dimensions, the map's have {fitted.latents.shape[1]}"
+            )
         if fitted.method == "pca":
             mean, components = fitted.model["mean"], fitted.model["components"]
             return ((z - mean) @ components.T).astype(np.float32)
-        if fitted.model is None:
-            if fitted.latents is None or len(fitted.latents) == 0:
-                raise UserError("This map was loaded without its latents: pass them to from_state")
-            rebuild = rebuild_tsne if fitted.method == "tsne" else rebuild_umap
-            fitted.model = rebuild(fitted.latents, fitted.embedding, fitted.n_components, fitted.params)
-        if fitted.method == "tsne":
-            return np.asarray(fitted.model.transform(z), np.float32)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", UserWarning)
-            return np.asarray(fitted.model.transform(z), np.float32)
+        with fitted.lock:  # openTSNE moves its map during a transform; rebuilds happen once
+            if fitted.model is None:
+                if fitted.latents is None:
+                    raise UserError("This map was loaded without its latents: give them to from_state")
+                rebuild = rebuild_tsne if fitted.method == "tsne" else rebuild_umap
+                fitted.model = rebuild(
+                    fitted.latents, fitted.embedding, fitted.n_components, fitted.params
+                )
+            if fitted.method == "tsne":
+                return tsne_transform(fitted.model, z)
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", UserWarning)
+                return np.asarray(fitted.model.transform(z), np.float32)
 
     def linear_inverse(self) -> tuple[np.ndarray, np.ndarray] | None:
         """(mean (D,), components (k, D)) of a PCA map — latent = mean + position @ components
@@ -245,11 +256,11 @@ class Projection:
         try:
             proj = cls(str(meta["method"]), int(meta["n_components"]), **dict(meta["params"]))
             embedding = np.asarray(arrays["embedding"], np.float32)
-            n = int(meta["n_points"])
+            n, digest = int(meta["n_points"]), str(meta["latents_digest"])
             params = validated_params(proj.method, proj.n_components, proj.params, n)
             model = None
             if proj.method == "pca":
-                model = {"mean": np.asarray(arrays["pca_mean"]), "components": np.asarray(arrays["pca_components"])}
+                model = {"mean": arrays["pca_mean"], "components": arrays["pca_components"]}
         except (KeyError, TypeError, ValueError) as exc:
             raise UserError(f"A saved map is damaged: {type(exc).__name__}: {exc}") from None
         if embedding.shape != (n, proj.n_components):
@@ -257,10 +268,11 @@ class Projection:
         x = None
         if latents is not None:
             x = as_latents(latents)
-            if latents_digest(x) != meta["latents_digest"]:
+            if latents_digest(x) != digest:
                 raise UserError(f"The {proj.name} map was made from other latents: compute it again")
-        fitted = FittedMap(proj.method, proj.n_components, params, str(meta["latents_digest"]),
-                           _read_only(embedding), model, x)
+        fitted = FittedMap(
+            proj.method, proj.n_components, params, digest, _read_only(embedding), model, x
+        )
         if x is not None and proj.method != "pca":
             PROJECTION_CACHE.put(fitted)
         proj._fitted = fitted

@@ -99,6 +99,7 @@ def _run_in_thread(
         if isinstance(exc, ValueError):
             raise UserError(f"{label} could not run: {exc}") from exc
         raise exc
+    yield Progress(total, total, label)
     return outcome["value"]
 
 
@@ -110,6 +111,16 @@ def fit_tsne_steps(x: np.ndarray, k: int, p: dict, cancel: CancelToken, every: i
     result = yield from _run_in_thread(lambda: tsne.fit(x), snapshots, total, "t-SNE")
     result.gradient_descent_params["callbacks"] = None  # `transform` would call them too
     return np.asarray(result, np.float32), result
+
+
+def tsne_transform(model, z: np.ndarray) -> np.ndarray:
+    """openTSNE's `transform`, in the map's own frame: it re-centres the map in place first, so
+    the shift is undone on the map and on the placed points."""
+    layout = np.asarray(model)
+    shift = (layout.max(axis=0) + layout.min(axis=0)) / 2
+    placed = np.asarray(model.transform(z))
+    model += shift
+    return (placed + shift).astype(np.float32)
 
 
 def rebuild_tsne(latents: np.ndarray, embedding: np.ndarray, k: int, p: dict):
