@@ -1,0 +1,87 @@
+"""Start the desktop app: ``python main.py [--demo] [--screenshot FILE.png]``."""
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import sys
+
+from PySide6.QtCore import QTimer
+from PySide6.QtWidgets import QApplication
+
+from .. import __version__
+from .main_window import APP_TITLE, MainWindow
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="latent-explorer-gui", description=f"{APP_TITLE}: the desktop app")
+    p.add_argument("--demo", action="store_true", help="start training on demo:digits at once")
+    p.add_argument("--source", default="demo:digits", help="what --demo trains on (a folder or demo:NAME)")
+    p.add_argument("--epochs", type=int, default=None, help="epochs for --demo (default: auto)")
+    p.add_argument("--model", default=None, choices=["ae", "vae", "beta-vae"], help="model for --demo")
+    p.add_argument("--latent-dim", type=int, default=None, help="latent width for --demo")
+    p.add_argument("--screenshot", metavar="FILE.png", default=None,
+                   help="with --demo: save a picture of the window once trained, then quit")
+    return p.parse_args(argv)
+
+
+def make_app() -> QApplication:
+    app = QApplication.instance() or QApplication(sys.argv[:1])
+    app.setApplicationName(APP_TITLE)
+    app.setOrganizationName("latent-explorer")
+    app.setApplicationVersion(__version__)
+    return app
+
+
+def has_display() -> bool:
+    """Whether a window can be shown (on Linux: an X or Wayland display, or a Qt platform
+    chosen explicitly, such as offscreen)."""
+    if not sys.platform.startswith("linux"):
+        return True
+    return any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    if args.screenshot and not has_display():
+        os.environ["QT_QPA_PLATFORM"] = "offscreen"  # nothing to show: draw off screen
+    app = make_app()
+    window = MainWindow()
+    window.show()
+    # Ctrl-C in the terminal closes the window cleanly (Python only sees signals between events).
+    signal.signal(signal.SIGINT, lambda *_: window.close())
+    heartbeat = QTimer(window)
+    heartbeat.timeout.connect(lambda: None)
+    heartbeat.start(200)
+    if args.demo or args.screenshot:
+        QTimer.singleShot(0, lambda: _start_demo(window, args))
+    return app.exec()
+
+
+def _start_demo(window: MainWindow, args: argparse.Namespace) -> None:
+    window.model_panel.set_source(args.source)
+    panel = window.model_panel
+    if args.epochs is not None:
+        panel.epochs.setValue(args.epochs)
+    if args.latent_dim is not None:
+        panel.latent_dim.setValue(args.latent_dim)
+    if args.model is not None:
+        panel.model_kind.setCurrentIndex(panel.model_kind.findData(args.model))
+    if args.screenshot:  # unattended: errors go to stderr and the app quits, nothing asks
+        window.ask_before_discarding = False
+        def report(title: str, text: str, details: str | None = None) -> None:
+            print(f"{title}: {text}", file=sys.stderr)
+            QApplication.instance().exit(1)
+
+        window.show_error = report
+    worker = window.start_training()
+    if args.screenshot and worker is not None:
+        def shoot() -> None:
+            if window.session.n_points:
+                window.session.select(0)
+            QTimer.singleShot(200, lambda: (window.grab().save(args.screenshot), window.close()))
+
+        worker.done.connect(shoot)
+
+
+__all__ = ["has_display", "main", "make_app"]

@@ -1,0 +1,294 @@
+"""The main window: the map in the centre, the model dock on the left, the preview on the right.
+
+It wires views to the session and runs the session's tasks in worker threads; every error a
+task raises reaches the user as a message box (and a status bar line), never as a crash."""
+from __future__ import annotations
+
+import os
+import platform
+
+import pyqtgraph as pg
+from PySide6.QtCore import Qt, qVersion
+from PySide6.QtGui import QAction, QKeySequence
+from PySide6.QtWidgets import (
+    QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QScrollArea, QWidget,
+)
+
+from .. import __version__
+from ..errors import UserError
+from ..session import Session
+from .map_view import MapView
+from .model_panel import ModelPanel
+from .preview import PreviewPanel
+from .workers import MainThreadDispatcher, TaskRunner, TaskWorker
+
+APP_TITLE = "Latent Explorer"
+WORKSPACE_FILTER = "Latent Explorer workspace (*.lexp)"
+
+
+class MainWindow(QMainWindow):
+    """``ask_before_discarding``: whether closing (or opening another workspace) asks to save
+    a model that is not saved yet; tests turn it off."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.dispatcher = MainThreadDispatcher(self)
+        self.session = Session(dispatch=self.dispatcher)
+        self.runner = TaskRunner(self)
+        self.ask_before_discarding = True
+        self._training_worker: TaskWorker | None = None
+        self._closed = False
+
+        self.map_view = MapView(self.session)
+        self.setCentralWidget(self.map_view)
+        self.model_panel = ModelPanel(self.session)
+        scroll = QScrollArea()
+        scroll.setWidget(self.model_panel)
+        scroll.setWidgetResizable(True)
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
+        scroll.setMinimumWidth(330)
+        self.model_dock = self._dock("Model", "model_dock", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.preview = PreviewPanel(self.session)
+        self.preview_dock = self._dock("Preview", "preview_dock", self.preview,
+                                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self.hover_label = QLabel()
+        self.hover_label.setMinimumWidth(360)
+        self.points_label = QLabel()
+        self.statusBar().addPermanentWidget(self.hover_label)
+        self.statusBar().addPermanentWidget(self.points_label)
+        self._build_menus()
+        self.setAcceptDrops(True)
+
+        s = self.session
+        s.status.connect(self._show_status)
+        s.workspace_changed.connect(self._on_workspace)
+        s.file_changed.connect(lambda _path: self._update_title())
+        s.dirty_changed.connect(lambda _dirty: self._update_title())
+        s.map_changed.connect(self._on_map)
+        self.map_view.hovered.connect(self._on_hover)
+        self.model_panel.train_requested.connect(self.start_training)
+        self.model_panel.stop_requested.connect(self.stop_training)
+        self.runner.stopped.connect(self._on_task_stopped)
+        self.resize(1360, 860)
+        self.resizeDocks([self.model_dock, self.preview_dock], [380, 360], Qt.Orientation.Horizontal)
+        self._on_workspace(None)
+
+    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        dock = QDockWidget(title, self)
+        dock.setObjectName(name)
+        dock.setWidget(widget)
+        dock.setFeatures(QDockWidget.DockWidgetFeature.DockWidgetMovable
+                         | QDockWidget.DockWidgetFeature.DockWidgetFloatable
+                         | QDockWidget.DockWidgetFeature.DockWidgetClosable)
+        self.addDockWidget(area, dock)
+        return dock
+
+    def _action(self, menu, text: str, slot, shortcut=None, tip: str = "") -> QAction:
+        action = QAction(text, self)
+        if shortcut is not None:
+            action.setShortcut(QKeySequence(shortcut))
+        action.setStatusTip(tip)
+        action.triggered.connect(slot)
+        menu.addAction(action)
+        return action
+
+    def _build_menus(self) -> None:
+        bar = self.menuBar()
+        m = bar.addMenu("&File")
+        self.open_action = self._action(m, "&Open workspace…", lambda: self.open_workspace(),
+                                        QKeySequence.StandardKey.Open, "open a saved .lexp workspace")
+        self._action(m, "Open &folder…", self.model_panel.choose_folder, "Ctrl+Shift+O",
+                     "choose a folder of images to train on")
+        m.addSeparator()
+        self.save_action = self._action(m, "&Save", self.save, QKeySequence.StandardKey.Save)
+        self.save_as_action = self._action(m, "Save &As…", self.save_as, "Ctrl+Shift+S")
+        m.addSeparator()
+        self._action(m, "&Quit", self.close, "Ctrl+Q")
+        m = bar.addMenu("&View")
+        self.fullscreen_action = self._action(m, "&Full screen", self._toggle_full_screen, "F11")
+        self.fullscreen_action.setCheckable(True)
+        m.addSeparator()
+        m.addAction(self.model_dock.toggleViewAction())
+        m.addAction(self.preview_dock.toggleViewAction())
+        m = bar.addMenu("&Help")
+        self._action(m, "&About Latent Explorer", self.show_about)
+
+    # ------------------------------------------------------------------ long work
+
+    def start_training(self, source: str | None = None, options=None) -> TaskWorker | None:
+        """Train on ``source`` with ``options`` (default: what the model panel says)."""
+        source = source or self.model_panel.source_spec()
+        options = options if options is not None else self.model_panel.options()
+        if not self._confirm_discard():
+            return None
+        try:
+            worker = self.runner.start("workspace", lambda t: self.session.train_task(source, options, t))
+        except UserError as exc:
+            self.show_error("Cannot train", str(exc))
+            return None
+        self._training_worker = worker
+        self.model_panel.set_training(True)
+        worker.failed.connect(lambda exc, tb: self._on_failed("Training failed", exc, tb))
+        worker.cancelled.connect(lambda: self._show_status("training cancelled"))
+        return worker
+
+    def stop_training(self) -> None:
+        """Stop after the current batch; the weights trained so far are kept and mapped."""
+        if self._training_worker is not None:
+            self._training_worker.cancel()
+            self.model_panel.stop_button.setEnabled(False)
+            self._show_status("stopping after the current batch…")
+
+    def open_workspace(self, path: str | os.PathLike | None = None) -> TaskWorker | None:
+        if path is None:
+            path, _ = QFileDialog.getOpenFileName(self, "Open workspace", "", WORKSPACE_FILTER)
+            if not path:
+                return None
+        if not self._confirm_discard():
+            return None
+        path = os.fspath(path)
+        worker = self.runner.start("workspace", lambda t: self.session.open_task(path, t))
+        worker.progressed.connect(lambda p: self._show_status(p.message))
+        worker.failed.connect(lambda exc, tb: self._on_failed("Cannot open the workspace", exc, tb))
+        return worker
+
+    def save(self) -> bool:
+        if self.session.path is None:
+            return self.save_as()
+        return self._save_to(self.session.path)
+
+    def save_as(self) -> bool:
+        start = self.session.path or f"{self.session.title.split(' (')[0]}.lexp"
+        path, _ = QFileDialog.getSaveFileName(self, "Save workspace", start, WORKSPACE_FILTER)
+        return bool(path) and self._save_to(path)
+
+    def _save_to(self, path: str) -> bool:
+        try:
+            self.session.save(path)
+        except (UserError, OSError) as exc:
+            self.show_error("Cannot save", str(exc))
+            return False
+        return True
+
+    # ------------------------------------------------------------------ reactions
+
+    def _on_task_stopped(self, purpose: str, worker: TaskWorker) -> None:
+        if worker is self._training_worker:
+            self._training_worker = None
+            self.model_panel.set_training(False)
+
+    def _on_failed(self, title: str, exc: BaseException, tb: str) -> None:
+        if isinstance(exc, UserError):
+            self.show_error(title, str(exc))
+        else:
+            self.show_error(title, f"Unexpected error: {type(exc).__name__}: {exc}", details=tb)
+
+    def show_error(self, title: str, text: str, details: str | None = None) -> None:
+        self._show_status(text)
+        if details is None:
+            QMessageBox.warning(self, title, text)
+            return
+        box = QMessageBox(QMessageBox.Icon.Critical, title, text, QMessageBox.StandardButton.Ok, self)
+        box.setDetailedText(details)
+        box.exec()
+
+    def _show_status(self, text: str) -> None:
+        self.statusBar().showMessage(text, 15000)
+
+    def _on_workspace(self, ws) -> None:
+        has = ws is not None
+        self.save_action.setEnabled(has)
+        self.save_as_action.setEnabled(has)
+        self._update_title()
+
+    def _on_map(self, positions) -> None:
+        n = 0 if positions is None else len(positions)
+        self.points_label.setText(f"{n:,} points" if n else "")
+
+    def _on_hover(self, index: int) -> None:
+        self.hover_label.setText(self.session.describe(index) if index >= 0 else "")
+
+    def _update_title(self) -> None:
+        self.setWindowTitle(f"{self.session.title}[*] — {APP_TITLE}")
+        self.setWindowModified(self.session.dirty)
+
+    def _toggle_full_screen(self, on: bool) -> None:
+        self.showFullScreen() if on else self.showNormal()
+
+    def show_about(self) -> None:
+        QMessageBox.about(self, f"About {APP_TITLE}", about_text())
+
+    def _confirm_discard(self) -> bool:
+        if not (self.ask_before_discarding and self.session.dirty):
+            return True
+        buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
+                   | QMessageBox.StandardButton.Cancel)
+        answer = QMessageBox.question(self, APP_TITLE, "The trained model is not saved. Save it first?",
+                                      buttons, QMessageBox.StandardButton.Save)
+        if answer == QMessageBox.StandardButton.Save:
+            return self.save()
+        return answer == QMessageBox.StandardButton.Discard
+
+    # ------------------------------------------------------------------ drag and drop, closing
+
+    def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        if self._dropped_path(event) is not None:
+            event.acceptProposedAction()
+
+    def dropEvent(self, event) -> None:  # noqa: N802
+        path = self._dropped_path(event)
+        if path is None:
+            return
+        event.acceptProposedAction()
+        if os.path.isdir(path):
+            self.model_panel.set_source(path)
+            self._show_status(f"{path} selected: press Train")
+        else:
+            self.open_workspace(path)
+
+    @staticmethod
+    def _dropped_path(event) -> str | None:
+        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
+        if len(urls) != 1 or not urls[0].isLocalFile():
+            return None
+        path = urls[0].toLocalFile()
+        return path if os.path.isdir(path) or path.endswith(".lexp") else None
+
+    def closeEvent(self, event) -> None:  # noqa: N802
+        if not self._closed and not self._confirm_discard():
+            event.ignore()
+            return
+        self.shutdown()
+        event.accept()
+
+    def shutdown(self) -> None:
+        """Stop every task, wait for its thread, and let go of the session's events."""
+        if self._closed:
+            return
+        self._closed = True
+        self.session.cancel_pending()
+        self.runner.shutdown()
+        self.session.disconnect_all()
+
+
+def about_text() -> str:
+    import numpy
+
+    try:
+        import torch
+
+        torch_version = torch.__version__
+    except ImportError:  # pragma: no cover - torch is a dependency
+        torch_version = "not installed"
+    import PySide6
+
+    return (
+        f"<h3>{APP_TITLE} {__version__}</h3>"
+        "<p>See and steer the latent space of image models: train an autoencoder or VAE on "
+        "your images, map, decode and edit its latent space. Fully offline.</p>"
+        f"<p>Python {platform.python_version()} · Qt {qVersion()} · PySide6 {PySide6.__version__} · "
+        f"pyqtgraph {pg.__version__} · torch {torch_version} · NumPy {numpy.__version__}</p>"
+    )
+
+
+__all__ = ["MainWindow", "about_text"]

@@ -1,0 +1,447 @@
+"""The state of one open session — workspace, images, model, map, selection — and its events.
+
+Qt-free. Views subscribe to the psygnal signals and call the methods; they never compute.
+Long work (training, opening a workspace, computing a map) comes as task generators
+(``*_task``, see `latent_explorer.tasks`) that a worker thread may drive. A task hands its
+result back through ``dispatch`` — a callable that runs a function in the session's own thread
+(the GUI thread in the app; at once by default) — so state changes and signals always happen in
+that thread, and a task that a newer one replaced changes nothing.
+
+Heavy modules (torch, scikit-learn) are imported inside the methods that need them, so a window
+built on a Session opens before they load."""
+from __future__ import annotations
+
+import os
+import time
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable
+
+import numpy as np
+from psygnal import Signal
+
+from .errors import UserError
+from .tasks import CancelToken, Partial, Progress, Task, run_task
+
+if TYPE_CHECKING:
+    from .data.dataset import Dataset
+    from .pipeline import TrainOptions
+    from .workspace.session_file import Workspace
+
+MAP_KEY = "map"  # the map's entry in Workspace.extra_meta, and the prefix of its arrays
+PROGRESS_INTERVAL = 0.05  # seconds between two training_progress events (the last always comes)
+
+
+def _call_now(fn: Callable[[], Any]) -> None:
+    fn()
+
+
+class Session:
+    """One open session. ``dispatch(fn)`` must run ``fn`` in the thread that owns the session."""
+
+    workspace_changed = Signal(object)  # the new Workspace, or None
+    training_started = Signal(str)  # the source being trained on
+    training_progress = Signal(object)  # Progress, at most every PROGRESS_INTERVAL
+    epoch_finished = Signal(object)  # EpochReport (losses, live reconstructions)
+    training_finished = Signal(object)  # the trained Workspace (also after Stop: status says so)
+    map_changed = Signal(object)  # (N, 2) float32 positions, or None
+    selection_changed = Signal(int)  # the selected image, -1 for none
+    file_changed = Signal(object)  # the workspace file path (str) or None
+    dirty_changed = Signal(bool)  # unsaved changes
+    status = Signal(str)  # a line for the status bar
+
+    def __init__(self, dispatch: Callable[[Callable[[], Any]], Any] | None = None) -> None:
+        self._dispatch = dispatch or _call_now
+        self.workspace: Workspace | None = None
+        self.dataset: Dataset | None = None  # the workspace's data, with images where available
+        self.projection = None  # analysis.projection.Projection of the current map
+        self.map: np.ndarray | None = None
+        self.selected: int = -1
+        self.path: str | None = None
+        self.dirty: bool = False
+        self._model = None
+        self._model_error: str | None = None
+        self._tickets = {"workspace": 0, "map": 0}
+
+    # ------------------------------------------------------------------ reading the state
+
+    @property
+    def n_points(self) -> int:
+        return 0 if self.map is None else len(self.map)
+
+    @property
+    def labels(self) -> np.ndarray | None:
+        return None if self.dataset is None else self.dataset.labels
+
+    @property
+    def label_names(self) -> list[str]:
+        return [] if self.dataset is None else list(self.dataset.label_names)
+
+    @property
+    def has_images(self) -> bool:
+        return self.dataset is not None and self.dataset.has_images
+
+    @property
+    def title(self) -> str:
+        """What the session is, in a few words (for the window title)."""
+        if self.path:
+            return os.path.basename(self.path)
+        if self.workspace is None:
+            return "no model"
+        src = self.workspace.dataset.source
+        name = src.get("name") or os.path.basename(str(src.get("root") or src.get("path") or ""))
+        return f"{name or 'session'} (not saved)"
+
+    @property
+    def model(self):
+        """The workspace's trained model in eval mode, loaded on first use; None without one."""
+        if self._model is None and self._model_error is None and self.workspace is not None:
+            if self.workspace.has_decoder:
+                from .pipeline import load_model
+
+                try:
+                    self._model = load_model(self.workspace)
+                except UserError as exc:
+                    self._model_error = str(exc)
+                    self.status.emit(f"no decoder: {exc}")
+        return self._model
+
+    def _check_index(self, index: int) -> int:
+        n = 0 if self.dataset is None else len(self.dataset)
+        if not 0 <= index < n:
+            raise IndexError(f"image {index} is outside 0..{n - 1}")
+        return int(index)
+
+    def original(self, index: int) -> np.ndarray | None:
+        """The image as uint8 (H, W, C), or None when the images are not loaded."""
+        self._check_index(index)
+        return None if not self.has_images else self.dataset.images[index]
+
+    def reconstruction(self, index: int) -> np.ndarray | None:
+        """The model's reconstruction of the image (uint8, H×W×C) from its mean latent; None
+        without images or decoder."""
+        self._check_index(index)
+        if not self._can_reconstruct():
+            return None
+        from .analysis.latents import reconstruct
+
+        return reconstruct(self.model, self.dataset, np.array([index]))[0]
+
+    def _can_reconstruct(self) -> bool:
+        model = self.model
+        return model is not None and self.has_images and bool(getattr(model, "has_encoder", True))
+
+    def reconstruction_error(self, index: int) -> float | None:
+        """Per-pixel mean squared error of the image's reconstruction (computed when encoded)."""
+        self._check_index(index)
+        lat = None if self.workspace is None else self.workspace.latents
+        if lat is None or lat.recon_error is None:
+            return None
+        return float(lat.recon_error[index])
+
+    def preview_pairs(self, k: int = 8) -> tuple[np.ndarray, np.ndarray] | None:
+        """(originals, reconstructions) of the first ``k`` held-out images — the fixed images
+        the trainer shows live — or None without images or decoder."""
+        ws = self.workspace
+        if ws is None or not self._can_reconstruct():
+            return None
+        idx = np.asarray(ws.val_idx if len(ws.val_idx) else ws.train_idx)[:k]
+        if len(idx) == 0:
+            return None
+        from .analysis.latents import reconstruct
+
+        return self.dataset.images[idx], reconstruct(self.model, self.dataset, idx)
+
+    def label_of(self, index: int) -> str | None:
+        labels = self.labels
+        if labels is None or labels[index] < 0:
+            return None
+        return self.dataset.label_names[labels[index]]
+
+    def describe(self, index: int) -> str:
+        """One line about an image: index, label, reconstruction error, file."""
+        self._check_index(index)
+        parts = [f"#{index}"]
+        label = self.label_of(index)
+        if label is not None:
+            parts.append(f"label {label}")
+        err = self.reconstruction_error(index)
+        if err is not None:
+            parts.append(f"reconstruction error {err:.4f}")
+        paths = self.dataset.paths
+        if paths:
+            parts.append(paths[index])
+        return " · ".join(parts)
+
+    def diagnostics(self) -> list[tuple[str, str]]:
+        """(name, value) rows summarising the workspace's report, for the model panel."""
+        ws = self.workspace
+        if ws is None:
+            return []
+        r = ws.report
+
+        def num(key: str, fmt: str = "{:.3f}") -> str:
+            v = r.get(key)
+            return "n/a" if v is None else fmt.format(v)
+
+        rows = [("Images", f"{r.get('n_images', len(ws.dataset)):,} ({r.get('n_skipped', 0)} skipped)")]
+        if ws.model_config is not None:
+            c = ws.model_config
+            rows.append(("Model", f"{c.kind}, {c.latent_dim}-d latents, {c.image_size}px"))
+        if ws.train_state is not None:
+            rows.append(("Training", f"{ws.train_state.epoch} epochs, {ws.train_state.seconds:.1f} s — {ws.train_status}"))
+        if "knn_accuracy" in r:
+            rows.append(("5-NN accuracy", f"{num('knn_accuracy')} (PCA of pixels {num('pca_knn_accuracy')})"))
+        if "recon_mse_val" in r:
+            rows.append(("Recon. MSE", f"held-out {num('recon_mse_val', '{:.4f}')}, train {num('recon_mse_train', '{:.4f}')}"))
+        if r.get("active_units") is not None:
+            rows.append(("Active units", f"{r['active_units']} of {r.get('latent_dim', '?')}"))
+        if ws.train_message and ws.train_status not in ("finished", ""):
+            rows.append(("", ws.train_message))  # why it stopped early, was cancelled, diverged
+        return rows
+
+    # ------------------------------------------------------------------ changing the state
+
+    def set_workspace(self, ws: Workspace | None, dataset: Dataset | None = None,
+                      path: str | None = None, dirty: bool = True) -> None:
+        """Adopt a workspace (``dataset``: its data with images, when they are loaded) and
+        compute its map here and now. Any task still running for the old one is ignored."""
+        self._tickets["workspace"] += 1
+        projection = None
+        if ws is not None and ws.latents is not None:
+            projection = run_task(self._map_task_body(ws.latents.mean, CancelToken()))
+        self._adopt(ws, dataset, projection, path, dirty)
+
+    def _adopt(self, ws, dataset, projection, path, dirty, trained: bool = False) -> None:
+        self._tickets["map"] += 1
+        self.workspace = ws
+        self.dataset = dataset if dataset is not None else (None if ws is None else ws.dataset)
+        self._model, self._model_error = None, None
+        self.projection = projection
+        self.map = None if projection is None else np.asarray(projection.embedding_)
+        self.selected = -1
+        self.path = path
+        self.dirty = dirty
+        self.workspace_changed.emit(ws)
+        self.map_changed.emit(self.map)
+        self.selection_changed.emit(-1)
+        self.file_changed.emit(path)
+        self.dirty_changed.emit(dirty)
+        if trained:
+            self.training_finished.emit(ws)
+
+    def select(self, index: int) -> None:
+        """Select one image (-1: none)."""
+        index = -1 if index is None or index < 0 else self._check_index(index)
+        if index != self.selected:
+            self.selected = index
+            self.selection_changed.emit(index)
+
+    def compute_map(self) -> np.ndarray | None:
+        """Recompute the map of the current latents here and now (see `map_task`)."""
+        return run_task(self.map_task())
+
+    def map_task(self, cancel: CancelToken | None = None) -> Task:
+        """Task: the PCA map of the current latents; the session adopts it when done."""
+        ticket = self._ticket("map")
+        ws = self.workspace
+        if ws is None or ws.latents is None:
+            raise UserError("there are no latents to map: train a model or open a workspace")
+        return self._map_task(ticket, ws.latents.mean, cancel or CancelToken())
+
+    def _map_task(self, ticket: int, z: np.ndarray, cancel: CancelToken):
+        projection = yield from self._map_task_body(z, cancel)
+        self._post("map", ticket, self._set_map, projection)
+        return projection.embedding_
+
+    def _set_map(self, projection) -> None:
+        self.projection = projection
+        self.map = np.asarray(projection.embedding_)
+        self.map_changed.emit(self.map)
+
+    @staticmethod
+    def _map_task_body(z: np.ndarray, cancel: CancelToken):
+        from .analysis.projection import Projection
+
+        z = np.asarray(z, np.float32)
+        if z.ndim == 2 and z.shape[1] == 1:  # one latent: the line itself, spread out on y = 0
+            z = np.concatenate([z, np.zeros_like(z)], axis=1)
+        projection = Projection("pca", 2)
+        yield from projection.fit_task(z, cancel)
+        return projection
+
+    # ------------------------------------------------------------------ long work
+
+    def train_task(self, source: str, options: TrainOptions | dict[str, Any],
+                   cancel: CancelToken | None = None) -> Task:
+        """Task: load ``source``, train, encode, map; the session adopts the result (also when
+        cancelled part-way: the weights trained so far are kept and the status says so).
+
+        ``options``: TrainOptions, checked here (bad ones raise UserError before any work), or
+        a dict of its fields, turned into TrainOptions and checked by the task itself — that
+        way the caller's thread never imports torch (the GUI thread would stall for seconds)."""
+        if not isinstance(options, dict):
+            options.validate()
+        ticket = self._ticket("workspace")
+        self.training_started.emit(source)
+        self.status.emit(f"training on {source}…")
+        return self._train(ticket, source, options, cancel or CancelToken())
+
+    def _train(self, ticket: int, source: str, options, cancel: CancelToken):
+        from .pipeline import TrainOptions, train_source
+        from .training.state import EpochReport
+
+        if isinstance(options, dict):
+            fields = TrainOptions.__dataclass_fields__
+            unknown = sorted(set(options) - set(fields))
+            if unknown:
+                raise UserError(f"unknown training option '{unknown[0]}'")
+            options = TrainOptions(**options).validate()
+
+        post = partial(self._post, "workspace", ticket)
+        last = 0.0
+        inner = train_source(source, options, cancel)
+        try:
+            while True:
+                try:
+                    item = next(inner)
+                except StopIteration as stop:
+                    ws = stop.value
+                    break
+                if isinstance(item, Progress):
+                    now = time.monotonic()
+                    if now - last >= PROGRESS_INTERVAL or item.done >= item.total:
+                        last = now
+                        post(self.training_progress.emit, item)
+                elif isinstance(item, Partial) and isinstance(item.value, EpochReport):
+                    post(self.epoch_finished.emit, item.value)
+                elif isinstance(item, Partial) and isinstance(item.value, dict) and "stage" in item.value:
+                    post(self.status.emit, f"{item.value['stage']}…")
+                yield item
+        except Exception as exc:
+            post(self.status.emit, f"training failed: {exc}")
+            raise
+        finally:
+            inner.close()
+        st = ws.train_state
+        if ws.train_status == "cancelled" and st is not None and st.epoch == 0 and st.step == 0:
+            post(self.status.emit, "training stopped before the first step: nothing changed")
+            return ws
+        projection = None
+        if ws.latents is not None:
+            yield Progress(0, 1, "computing the map")
+            projection = yield from self._map_task_body(ws.latents.mean, cancel)
+        post(self._adopt, ws, ws.dataset, projection, None, True, True)
+        post(self.status.emit, f"{ws.train_message or ws.train_status} — {len(ws.dataset)} images mapped")
+        return ws
+
+    def open_task(self, path: str | os.PathLike, cancel: CancelToken | None = None) -> Task:
+        """Task: read a workspace file, reload its images from their source, restore its map."""
+        ticket = self._ticket("workspace")
+        return self._open(ticket, os.fspath(path), cancel or CancelToken())
+
+    def _open(self, ticket: int, path: str, cancel: CancelToken):
+        from .data.sources import reload_source
+        from .workspace.session_file import load_workspace
+
+        post = partial(self._post, "workspace", ticket)
+        yield Progress(0, 3, f"reading {os.path.basename(path)}")
+        ws = load_workspace(path)
+        yield Progress(1, 3, "loading the images")
+        dataset, note = ws.dataset, None
+        if ws.dataset.source.get("kind") != "embeddings":
+            try:
+                reloaded = yield from reload_source(ws.dataset.source, cancel)
+            except UserError as exc:
+                note = f"images not loaded ({exc}): the map works, previews do not"
+            else:
+                if len(reloaded) != len(ws.dataset) or (ws.dataset.paths and reloaded.paths != ws.dataset.paths):
+                    note = "the images changed since this workspace was saved: previews are off"
+                else:
+                    dataset = reloaded
+        yield Progress(2, 3, "restoring the map")
+        projection = None
+        if ws.latents is not None:
+            projection = self._saved_map(ws)
+            if projection is None:
+                projection = yield from self._map_task_body(ws.latents.mean, cancel)
+        yield Progress(3, 3, "opened")
+        post(self._adopt, ws, dataset, projection, path, False)
+        post(self.status.emit, note or f"opened {path}")
+        return ws
+
+    def open(self, path: str | os.PathLike) -> Workspace:
+        """Open a workspace here and now (see `open_task`)."""
+        return run_task(self.open_task(path))
+
+    @staticmethod
+    def _saved_map(ws: Workspace):
+        from .analysis.projection import Projection
+
+        meta = ws.extra_meta.get(MAP_KEY)
+        if not isinstance(meta, dict):
+            return None
+        prefix = MAP_KEY + "."
+        arrays = {k[len(prefix):]: v for k, v in ws.extra_arrays.items() if k.startswith(prefix)}
+        z = ws.latents.mean
+        if z.ndim == 2 and z.shape[1] == 1:
+            z = np.concatenate([z, np.zeros_like(z)], axis=1)
+        try:
+            return Projection.from_state(meta, arrays, z)
+        except UserError:
+            return None  # stale or damaged: computed again
+
+    def save(self, path: str | os.PathLike) -> str:
+        """Save the workspace with its map (atomic); returns the path written."""
+        from .workspace.session_file import EXTENSION, save_workspace
+
+        ws = self.workspace
+        if ws is None:
+            raise UserError("nothing to save yet: train a model or open a workspace first")
+        path = os.fspath(path)
+        if not path.endswith(EXTENSION):
+            path += EXTENSION
+        prefix = MAP_KEY + "."
+        for key in [k for k in ws.extra_arrays if k.startswith(prefix)]:
+            del ws.extra_arrays[key]
+        ws.extra_meta.pop(MAP_KEY, None)
+        if self.projection is not None:
+            meta, arrays = self.projection.to_state()
+            ws.extra_meta[MAP_KEY] = meta
+            ws.extra_arrays.update({prefix + k: v for k, v in arrays.items()})
+        save_workspace(path, ws)
+        self.path, self.dirty = path, False
+        self.file_changed.emit(path)
+        self.dirty_changed.emit(False)
+        self.status.emit(f"saved {path}")
+        return path
+
+    def cancel_pending(self) -> None:
+        """Forget every task in flight: whatever they still deliver is ignored."""
+        for key in self._tickets:
+            self._tickets[key] += 1
+
+    def disconnect_all(self) -> None:
+        for name in ("workspace_changed", "training_started", "training_progress", "epoch_finished",
+                     "training_finished", "map_changed", "selection_changed", "file_changed",
+                     "dirty_changed", "status"):
+            getattr(self, name).disconnect()
+
+    # ------------------------------------------------------------------ plumbing
+
+    def _ticket(self, kind: str) -> int:
+        self._tickets[kind] += 1
+        if kind == "workspace":
+            self._tickets["map"] += 1
+        return self._tickets[kind]
+
+    def _post(self, kind: str, ticket: int, fn: Callable, *args: Any) -> None:
+        """Run ``fn(*args)`` in the session's thread, unless a newer task of ``kind`` started."""
+
+        def run() -> None:
+            if self._tickets[kind] == ticket:
+                fn(*args)
+
+        self._dispatch(run)
+
+
+__all__ = ["Session"]
