@@ -27,7 +27,6 @@ if TYPE_CHECKING:
     from .pipeline import TrainOptions
     from .workspace.session_file import Workspace
 
-MAP_KEY = "map"  # the map's entry in Workspace.extra_meta, and the prefix of its arrays
 PROGRESS_INTERVAL = 0.05  # seconds between two training_progress events (the last always comes)
 
 
@@ -62,7 +61,6 @@ class Session:
         self._model_error: str | None = None
         self._tickets = {"workspace": 0, "map": 0}
 
-    # ------------------------------------------------------------------ reading the state
 
     @property
     def n_points(self) -> int:
@@ -174,32 +172,10 @@ class Session:
 
     def diagnostics(self) -> list[tuple[str, str]]:
         """(name, value) rows summarising the workspace's report, for the model panel."""
-        ws = self.workspace
-        if ws is None:
-            return []
-        r = ws.report
+        from .workspace.summary import diagnostic_rows
 
-        def num(key: str, fmt: str = "{:.3f}") -> str:
-            v = r.get(key)
-            return "n/a" if v is None else fmt.format(v)
+        return [] if self.workspace is None else diagnostic_rows(self.workspace)
 
-        rows = [("Images", f"{r.get('n_images', len(ws.dataset)):,} ({r.get('n_skipped', 0)} skipped)")]
-        if ws.model_config is not None:
-            c = ws.model_config
-            rows.append(("Model", f"{c.kind}, {c.latent_dim}-d latents, {c.image_size}px"))
-        if ws.train_state is not None:
-            rows.append(("Training", f"{ws.train_state.epoch} epochs, {ws.train_state.seconds:.1f} s — {ws.train_status}"))
-        if "knn_accuracy" in r:
-            rows.append(("5-NN accuracy", f"{num('knn_accuracy')} (PCA of pixels {num('pca_knn_accuracy')})"))
-        if "recon_mse_val" in r:
-            rows.append(("Recon. MSE", f"held-out {num('recon_mse_val', '{:.4f}')}, train {num('recon_mse_train', '{:.4f}')}"))
-        if r.get("active_units") is not None:
-            rows.append(("Active units", f"{r['active_units']} of {r.get('latent_dim', '?')}"))
-        if ws.train_message and ws.train_status not in ("finished", ""):
-            rows.append(("", ws.train_message))  # why it stopped early, was cancelled, diverged
-        return rows
-
-    # ------------------------------------------------------------------ changing the state
 
     def set_workspace(self, ws: Workspace | None, dataset: Dataset | None = None,
                       path: str | None = None, dirty: bool = True) -> None:
@@ -269,7 +245,6 @@ class Session:
         yield from projection.fit_task(z, cancel)
         return projection
 
-    # ------------------------------------------------------------------ long work
 
     def train_task(self, source: str, options: TrainOptions | dict[str, Any],
                    cancel: CancelToken | None = None) -> Task:
@@ -342,6 +317,7 @@ class Session:
     def _open(self, ticket: int, path: str, cancel: CancelToken):
         from .data.sources import reload_source
         from .workspace.session_file import load_workspace
+        from .workspace.stored_map import restore_map
 
         post = partial(self._post, "workspace", ticket)
         yield Progress(0, 3, f"reading {os.path.basename(path)}")
@@ -361,7 +337,7 @@ class Session:
         yield Progress(2, 3, "restoring the map")
         projection = None
         if ws.latents is not None:
-            projection = self._saved_map(ws)
+            projection = restore_map(ws)
             if projection is None:
                 projection = yield from self._map_task_body(ws.latents.mean, cancel)
         yield Progress(3, 3, "opened")
@@ -373,26 +349,10 @@ class Session:
         """Open a workspace here and now (see `open_task`)."""
         return run_task(self.open_task(path))
 
-    @staticmethod
-    def _saved_map(ws: Workspace):
-        from .analysis.projection import Projection
-
-        meta = ws.extra_meta.get(MAP_KEY)
-        if not isinstance(meta, dict):
-            return None
-        prefix = MAP_KEY + "."
-        arrays = {k[len(prefix):]: v for k, v in ws.extra_arrays.items() if k.startswith(prefix)}
-        z = ws.latents.mean
-        if z.ndim == 2 and z.shape[1] == 1:
-            z = np.concatenate([z, np.zeros_like(z)], axis=1)
-        try:
-            return Projection.from_state(meta, arrays, z)
-        except UserError:
-            return None  # stale or damaged: computed again
-
     def save(self, path: str | os.PathLike) -> str:
         """Save the workspace with its map (atomic); returns the path written."""
         from .workspace.session_file import EXTENSION, save_workspace
+        from .workspace.stored_map import store_map
 
         ws = self.workspace
         if ws is None:
@@ -400,14 +360,7 @@ class Session:
         path = os.fspath(path)
         if not path.endswith(EXTENSION):
             path += EXTENSION
-        prefix = MAP_KEY + "."
-        for key in [k for k in ws.extra_arrays if k.startswith(prefix)]:
-            del ws.extra_arrays[key]
-        ws.extra_meta.pop(MAP_KEY, None)
-        if self.projection is not None:
-            meta, arrays = self.projection.to_state()
-            ws.extra_meta[MAP_KEY] = meta
-            ws.extra_arrays.update({prefix + k: v for k, v in arrays.items()})
+        store_map(ws, self.projection)
         save_workspace(path, ws)
         self.path, self.dirty = path, False
         self.file_changed.emit(path)
@@ -421,12 +374,10 @@ class Session:
             self._tickets[key] += 1
 
     def disconnect_all(self) -> None:
-        for name in ("workspace_changed", "training_started", "training_progress", "epoch_finished",
-                     "training_finished", "map_changed", "selection_changed", "file_changed",
-                     "dirty_changed", "status"):
-            getattr(self, name).disconnect()
+        for name, value in vars(Session).items():
+            if isinstance(value, Signal):
+                getattr(self, name).disconnect()
 
-    # ------------------------------------------------------------------ plumbing
 
     def _ticket(self, kind: str) -> int:
         self._tickets[kind] += 1

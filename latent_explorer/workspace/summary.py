@@ -1,0 +1,29 @@
+"""A workspace's report as rows of text a person reads (the model panel's diagnostics)."""
+from __future__ import annotations
+
+from .session_file import Workspace
+
+
+def diagnostic_rows(ws: Workspace) -> list[tuple[str, str]]:
+    """(name, value) rows summarising a workspace's report, for the model panel."""
+    r = ws.report
+
+    def num(key: str, fmt: str = "{:.3f}") -> str:
+        v = r.get(key)
+        return "n/a" if v is None else fmt.format(v)
+
+    rows = [("Images", f"{r.get('n_images', len(ws.dataset)):,} ({r.get('n_skipped', 0)} skipped)")]
+    if ws.model_config is not None:
+        c = ws.model_config
+        rows.append(("Model", f"{c.kind}, {c.latent_dim}-d latents, {c.image_size}px"))
+    if ws.train_state is not None:
+        rows.append(("Training", f"{ws.train_state.epoch} epochs, {ws.train_state.seconds:.1f} s — {ws.train_status}"))
+    if "knn_accuracy" in r:
+        rows.append(("5-NN accuracy", f"{num('knn_accuracy')} (PCA of pixels {num('pca_knn_accuracy')})"))
+    if "recon_mse_val" in r:
+        rows.append(("Recon. MSE", f"held-out {num('recon_mse_val', '{:.4f}')}, train {num('recon_mse_train', '{:.4f}')}"))
+    if r.get("active_units") is not None:
+        rows.append(("Active units", f"{r['active_units']} of {r.get('latent_dim', '?')}"))
+    if ws.train_message and ws.train_status not in ("finished", ""):
+        rows.append(("", ws.train_message))  # why it stopped early, was cancelled, diverged
+    return rows
