@@ -3,7 +3,6 @@ when run; ``fit`` is a generator yielding Progress and Partial(EpochReport), ret
 TrainResult. Same seed → same result, also across cancel + resume."""
 from __future__ import annotations
 
-import copy
 import math
 import time
 from typing import Callable
@@ -103,7 +102,6 @@ class Trainer:
         preview_idx = (val_idx if len(val_idx) else train_idx)[: self.n_preview]
         steps_per_epoch = math.ceil(len(train_idx) / self.batch_size)
         total_steps = epochs * steps_per_epoch
-        last_good = (copy.deepcopy(model.state_dict()), copy.deepcopy(opt.state_dict()))
         run_start, run_steps = time.perf_counter(), 0
         status, message = "finished", f"trained {epochs} epochs"
 
@@ -111,8 +109,12 @@ class Trainer:
             return images[torch.from_numpy(idx)].to(device).float().div_(255.0)
 
         def snapshot() -> None:
+            """The last good state: restored when the loss diverges, saved in the workspace."""
             state.model = state_to_numpy(model.state_dict())
             state.optimizer = optimizer_to_plain(opt)
+
+        if state.optimizer is None:
+            snapshot()
 
         while state.epoch < epochs:
             epoch_start = time.perf_counter()
@@ -128,10 +130,7 @@ class Trainer:
                 torch.manual_seed(hash((self.seed, state.epoch, step)) & 0xFFFF_FFFF)
                 loss, rec, kl = loss_terms(model, x)
                 if not torch.isfinite(loss):
-                    model.load_state_dict(last_good[0])
-                    opt.load_state_dict(last_good[1])
-                    state.step = 0
-                    snapshot()
+                    state.step = 0  # state.model / state.optimizer still hold the last good ones
                     return self._result(
                         state,
                         "diverged",
@@ -170,7 +169,6 @@ class Trainer:
             if len(preview_idx):
                 report.originals, report.reconstructions = preview(model, batch(preview_idx))
             state.history.append(report.to_dict())
-            last_good = (copy.deepcopy(model.state_dict()), copy.deepcopy(opt.state_dict()))
             snapshot()
             stop = self._early_stop(state, val[0], model)
             yield Partial(report)

@@ -87,6 +87,8 @@ def test_a_diverging_loss_stops_with_a_message_and_keeps_the_last_good_weights(s
     assert result.status == "diverged"
     assert "loss became" in result.message and "last good weights" in result.message
     assert all(np.all(np.isfinite(v)) for v in result.state.model.values())
+    if result.state.epoch == good.state.epoch:  # diverged within the first new epoch
+        assert weights_equal(result.state.model, good.state.model)
 
 
 def test_early_stopping_keeps_the_best_weights(small_digits):
