@@ -1,0 +1,108 @@
+"""Latent directions on real trained models."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from latent_explorer.analysis import directions as D
+
+SPRITES_SPEC = "demo:sprites?n=2000"
+SPRITES_OPTIONS = dict(epochs=25, latent_dim=8, image_size=16, lr=3e-3, batch_size=32)
+
+
+@pytest.fixture(scope="module")
+def ws(trained_digits_workspace):
+    return trained_digits_workspace
+
+
+@pytest.mark.parametrize("method", ["mean-diff", "logistic"])
+def test_label_direction_separates_zero_from_rest(ws, method):
+    z, labels = ws.latents.mean, ws.dataset.labels
+    d = D.direction_from_groups(z, labels, 0, None, method, ws.train_idx, ws.val_idx)
+    assert np.isclose(np.linalg.norm(d.unit), 1.0)
+    assert d.name == "0 vs rest" and d.kind == method
+    assert d.score > 0.8, d.score
+    assert np.isclose(d.spread, np.std(z.astype(np.float64) @ d.unit))
+
+
+def test_edit_moves_projection_by_strength_times_spread(ws):
+    z = ws.latents.mean.astype(np.float64)
+    a = D.direction_from_groups(z, ws.dataset.labels, 0, None, "mean-diff", ws.train_idx, ws.val_idx)
+    b = D.direction_from_groups(z, ws.dataset.labels, 1, 7, "mean-diff", ws.train_idx, ws.val_idx)
+    z1 = D.edit(z[0], a, 1.5)
+    assert np.isclose(a.project(z1) - a.project(z[0]), 1.5 * a.spread)
+    batch = D.edit(z[:5], [a, b], [2.0, -1.0])
+    assert batch.shape == (5, z.shape[1])
+    expected = z[:5] + 2.0 * a.spread * a.unit - 1.0 * b.spread * b.unit
+    assert np.allclose(batch, expected)
+
+
+def test_conditional_direction_is_orthogonal_to_the_others(ws):
+    z, labels = ws.latents.mean, ws.dataset.labels
+    base = D.direction_from_groups(z, labels, 0, None, "mean-diff", ws.train_idx, ws.val_idx)
+    others = [
+        D.direction_from_groups(z, labels, k, None, "mean-diff", ws.train_idx, ws.val_idx)
+        for k in (6, 9)
+    ]
+    c = D.make_conditional(base, others, z)
+    assert c.name == "0 vs rest | not 6 vs rest, 9 vs rest"
+    assert np.isclose(np.linalg.norm(c.unit), 1.0)
+    for o in others:
+        assert abs(float(c.unit @ o.unit)) < 1e-6
+    assert c.unit @ base.unit > 0
+
+
+def test_principal_and_dimension_directions_are_sorted_units(ws):
+    z, logvar = ws.latents.mean, ws.latents.logvar
+    pcs = D.principal_directions(z, 5)
+    assert len(pcs) == 5
+    variances = [np.var(z.astype(np.float64) @ p.unit) for p in pcs]
+    assert all(np.isclose(np.linalg.norm(p.unit), 1.0) for p in pcs)
+    assert variances == sorted(variances, reverse=True)
+    dims = D.dimension_directions(z, logvar)
+    assert len(dims) == z.shape[1]
+    kl = [d.score for d in dims]
+    assert kl == sorted(kl, reverse=True)
+    assert all(np.isclose(np.linalg.norm(d.unit), 1.0) for d in dims)
+    ae_dims = D.dimension_directions(z)  # as for an AE: ranked by variance
+    var = [d.score for d in ae_dims]
+    assert var == sorted(var, reverse=True) and ae_dims[0].score_name == "variance"
+
+
+def test_selection_direction_points_from_a_to_b(ws):
+    z = ws.latents.mean.astype(np.float64)
+    labels = ws.dataset.labels
+    a, b = np.flatnonzero(labels == 3)[:20], np.flatnonzero(labels == 8)[:20]
+    d = D.direction_from_selections(z, a, b, "3 → 8")
+    gap = z[b].mean(0) - z[a].mean(0)
+    assert np.allclose(d.unit, gap / np.linalg.norm(gap))
+    assert d.project(z[b]).mean() > d.project(z[a]).mean()
+
+
+@pytest.fixture(scope="module")
+def sprites_ws():
+    from latent_explorer.pipeline import TrainOptions, train_source
+    from latent_explorer.tasks import run_task
+
+    options = TrainOptions(threads=1, seed=0, **SPRITES_OPTIONS)
+    return run_task(train_source(SPRITES_SPEC, options))
+
+
+def test_covariance_direction_moves_x_more_than_raw_coefficients(sprites_ws):
+    from latent_explorer.pipeline import load_model
+
+    ws = sprites_ws
+    model = load_model(ws)
+    z, x = ws.latents.mean, ws.dataset.attributes["x"]
+    predictor = D.fit_predictor(z, x, ws.train_idx)
+    cov = D.direction_from_attribute(z, x, ws.train_idx, ws.val_idx, "x")
+    raw = D.direction_from_attribute(z, x, ws.train_idx, ws.val_idx, "x", method="coefficient")
+    starts = z[ws.val_idx[:8]]
+    m_cov = D.monotonicity(model, starts, cov, predictor)
+    m_raw = D.monotonicity(model, starts, raw, predictor)
+    print(f"\nx covariance: R²={cov.score:.3f} {m_cov['spearman']=:.3f} {m_cov['moved']=:.3f}")
+    print(f"x raw coef:   R²={raw.score:.3f} {m_raw['spearman']=:.3f} {m_raw['moved']=:.3f}")
+    assert m_cov["moved"] > m_raw["moved"]
+    assert m_cov["spearman"] >= 0.9
+    tagged = D.with_monotonicity(cov, m_cov)
+    assert tagged.to_dict()["monotonicity"]["spearman"] == m_cov["spearman"]
