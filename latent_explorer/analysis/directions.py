@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 import numpy as np
+from sklearn.metrics import r2_score
 
 _EPS = 1e-12
 
@@ -187,10 +188,7 @@ def direction_from_attribute(
     slope, intercept = np.polyfit(p_tr, vt, 1) if np.ptp(p_tr) > 0 else (0.0, vt.mean())
     score = None
     if len(va) >= 2 and np.ptp(values[va]) > 0:
-        pred = slope * (z[va] @ unit) + intercept
-        ss_res = float(np.sum((values[va] - pred) ** 2))
-        ss_tot = float(np.sum((values[va] - values[va].mean()) ** 2))
-        score = 1.0 - ss_res / ss_tot
+        score = float(r2_score(values[va], slope * (z[va] @ unit) + intercept))
     return Direction(
         name=name,
         unit=unit,
