@@ -32,7 +32,9 @@ want="$(cat requirements.lock pyproject.toml | sha256sum | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
   echo "setup: installing pinned dependencies" >&2
   .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -r requirements.lock
+  # The lock is a complete freeze: --no-deps keeps ripser's plotting-only requirements
+  # (persim, matplotlib, Cython) out of the app.
+  .venv/bin/python -m pip install -q --no-deps -r requirements.lock
   .venv/bin/python -m pip install -q --no-deps --no-build-isolation -e .
   echo "$want" > "$stamp"
 fi
