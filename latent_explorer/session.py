@@ -61,7 +61,6 @@ class Session:
         self._model_error: str | None = None
         self._tickets = {"workspace": 0, "map": 0}
 
-
     @property
     def n_points(self) -> int:
         return 0 if self.map is None else len(self.map)
@@ -176,7 +175,6 @@ class Session:
 
         return [] if self.workspace is None else diagnostic_rows(self.workspace)
 
-
     def set_workspace(self, ws: Workspace | None, dataset: Dataset | None = None,
                       path: str | None = None, dirty: bool = True) -> None:
         """Adopt a workspace (``dataset``: its data with images, when they are loaded) and
@@ -244,7 +242,6 @@ class Session:
         projection = Projection("pca", 2)
         yield from projection.fit_task(z, cancel)
         return projection
-
 
     def train_task(self, source: str, options: TrainOptions | dict[str, Any],
                    cancel: CancelToken | None = None) -> Task:
@@ -368,6 +365,12 @@ class Session:
         self.status.emit(f"saved {path}")
         return path
 
+    def mark_dirty(self) -> None:
+        """Something in the workspace changed (a direction, a kept point): it needs saving."""
+        if not self.dirty and self.workspace is not None:
+            self.dirty = True
+            self.dirty_changed.emit(True)
+
     def cancel_pending(self) -> None:
         """Forget every task in flight: whatever they still deliver is ignored."""
         for key in self._tickets:
@@ -377,7 +380,6 @@ class Session:
         for name, value in vars(Session).items():
             if isinstance(value, Signal):
                 getattr(self, name).disconnect()
-
 
     def _ticket(self, kind: str) -> int:
         self._tickets[kind] += 1

@@ -16,10 +16,12 @@ from PySide6.QtWidgets import (
 
 from .. import __version__
 from ..errors import UserError
+from ..explore.steering import Steering
 from ..session import Session
 from .map_view import MapView
 from .model_panel import ModelPanel
 from .preview import PreviewPanel
+from .sliders import SlidersPanel
 from .workers import MainThreadDispatcher, TaskRunner, TaskWorker
 
 APP_TITLE = "Latent Explorer"
@@ -34,12 +36,13 @@ class MainWindow(QMainWindow):
         super().__init__(parent)
         self.dispatcher = MainThreadDispatcher(self)
         self.session = Session(dispatch=self.dispatcher)
+        self.steering = Steering(self.session)
         self.runner = TaskRunner(self)
         self.ask_before_discarding = True
         self._training_worker: TaskWorker | None = None
         self._closed = False
 
-        self.map_view = MapView(self.session)
+        self.map_view = MapView(self.session, self.steering)
         self.setCentralWidget(self.map_view)
         self.model_panel = ModelPanel(self.session)
         scroll = QScrollArea()
@@ -48,9 +51,14 @@ class MainWindow(QMainWindow):
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(330)
         self.model_dock = self._dock("Model", "model_dock", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
-        self.preview = PreviewPanel(self.session)
+        self.preview = PreviewPanel(self.session, self.steering)
         self.preview_dock = self._dock("Preview", "preview_dock", self.preview,
                                        Qt.DockWidgetArea.RightDockWidgetArea)
+        self.sliders = SlidersPanel(self.steering)
+        self.sliders_dock = self._dock("Sliders", "sliders_dock", self.sliders,
+                                       Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.preview_dock, self.sliders_dock)
+        self.preview_dock.raise_()
         self.hover_label = QLabel()
         self.hover_label.setMinimumWidth(360)
         self.points_label = QLabel()
@@ -66,6 +74,7 @@ class MainWindow(QMainWindow):
         s.dirty_changed.connect(lambda _dirty: self._update_title())
         s.map_changed.connect(self._on_map)
         self.map_view.hovered.connect(self._on_hover)
+        self.map_view.hovered_position.connect(self.preview.show_position)
         self.model_panel.train_requested.connect(self.start_training)
         self.model_panel.stop_requested.connect(self.stop_training)
         self.runner.stopped.connect(self._on_task_stopped)
@@ -104,12 +113,19 @@ class MainWindow(QMainWindow):
         self.save_as_action = self._action(m, "Save &As…", self.save_as, "Ctrl+Shift+S")
         m.addSeparator()
         self._action(m, "&Quit", self.close, "Ctrl+Q")
+        m = bar.addMenu("&Edit")
+        self.undo_action = self._action(m, "&Undo slider edit", self.steering.undo,
+                                        QKeySequence.StandardKey.Undo, "undo the last slider change")
+        self._action(m, "&Reset sliders", self.steering.reset, "Ctrl+R", "back to the unedited image")
+        self._action(m, "&Keep edit as a point", lambda: self.sliders.keep(), "Ctrl+K",
+                     "add the edited image to the map")
         m = bar.addMenu("&View")
         self.fullscreen_action = self._action(m, "&Full screen", self._toggle_full_screen, "F11")
         self.fullscreen_action.setCheckable(True)
         m.addSeparator()
         m.addAction(self.model_dock.toggleViewAction())
         m.addAction(self.preview_dock.toggleViewAction())
+        m.addAction(self.sliders_dock.toggleViewAction())
         m = bar.addMenu("&Help")
         self._action(m, "&About Latent Explorer", self.show_about)
 
@@ -268,6 +284,8 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.session.cancel_pending()
         self.runner.shutdown()
+        self.preview.shutdown()
+        self.sliders.shutdown()
         self.session.disconnect_all()
 
 

@@ -11,6 +11,7 @@ import pyqtgraph as pg
 from PySide6.QtCore import QPoint, QPointF, Qt, Signal
 from PySide6.QtWidgets import QWidget
 
+from ..explore.steering import Steering
 from ..session import Session
 
 PALETTE = [  # matplotlib's tab10 then the light half of tab20
@@ -26,10 +27,12 @@ MAX_LEGEND = 30
 
 class MapView(pg.PlotWidget):
     hovered = Signal(int)  # the image under the mouse, -1 when none
+    hovered_position = Signal(object)  # (x, y) of the mouse over empty map space, or None
 
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    def __init__(self, session: Session, steering: Steering, parent: QWidget | None = None) -> None:
         super().__init__(parent, background="w")
         self.session = session
+        self.steering = steering
         self.showGrid(x=True, y=True, alpha=0.12)
         self.setLabel("bottom", "PC 1")
         self.setLabel("left", "PC 2")
@@ -46,6 +49,14 @@ class MapView(pg.PlotWidget):
         for marker in (self._hover_marker, self._selection_marker):
             marker.setZValue(10)
             self.plotItem.addItem(marker, ignoreBounds=True)
+        self._edit_line = pg.PlotDataItem(pen=pg.mkPen("#222222", width=2, style=Qt.PenStyle.DashLine))
+        self._edit_head = pg.ScatterPlotItem(size=POINT_SIZE + 10, symbol="d", pen=pg.mkPen("#000", width=1.5),
+                                             brush=pg.mkBrush("#ffcc00"))
+        self._kept = pg.ScatterPlotItem(size=POINT_SIZE + 10, symbol="star", pen=pg.mkPen("#000", width=1),
+                                        brush=pg.mkBrush("#ff4fa3"))
+        for item in (self._edit_line, self._edit_head, self._kept):
+            item.setZValue(12)
+            self.plotItem.addItem(item, ignoreBounds=True)
         self.placeholder = pg.TextItem("Train a model or open a workspace to see its latent map",
                                        color="#777777", anchor=(0.5, 0.5))
         self.plotItem.addItem(self.placeholder, ignoreBounds=True)
@@ -53,6 +64,8 @@ class MapView(pg.PlotWidget):
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         session.map_changed.connect(self.set_map)
         session.selection_changed.connect(self._on_selection)
+        steering.edit_changed.connect(self.show_edit)
+        steering.kept_changed.connect(self.show_kept)
 
     # ------------------------------------------------------------------ drawing
 
@@ -101,6 +114,21 @@ class MapView(pg.PlotWidget):
             self.legend.addItem(item, f"{name} ({len(idx)})")
         self.groups.append((item, idx))
 
+    def show_edit(self, edit) -> None:
+        """The current slider edit as an arrow from the image's point to where the edit lands."""
+        if edit is None or edit.position is None or edit.is_identity:
+            self._edit_line.setData([], [])
+            self._edit_head.setData([], [])
+            return
+        (x0, y0), (x1, y1) = edit.origin_position[:2], edit.position[:2]
+        self._edit_line.setData([x0, x1], [y0, y1])
+        self._edit_head.setData([x1], [y1])
+
+    def show_kept(self, kept) -> None:
+        placed = [k for k in kept if k.position is not None]
+        self._kept.setData([float(k.position[0]) for k in placed], [float(k.position[1]) for k in placed],
+                           data=[k.name for k in placed])
+
     def _on_selection(self, index: int) -> None:
         if index is None or index < 0 or self.positions is None or index >= len(self.positions):
             self._selection_marker.setData([], [])
@@ -148,7 +176,14 @@ class MapView(pg.PlotWidget):
         return self.mapFromScene(self.scene_pos_of(index))
 
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
-        self._set_hover(self.index_at(scene_pos))
+        index = self.index_at(scene_pos)
+        self._set_hover(index)
+        vb = self.plotItem.vb
+        if index >= 0 or self.positions is None or not vb.sceneBoundingRect().contains(scene_pos):
+            self.hovered_position.emit(None)
+        else:
+            p = vb.mapSceneToView(scene_pos)
+            self.hovered_position.emit(np.array([p.x(), p.y()]))
 
     def _on_mouse_clicked(self, event) -> None:
         if event.button() != Qt.MouseButton.LeftButton or event.double():
@@ -160,6 +195,7 @@ class MapView(pg.PlotWidget):
 
     def leaveEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         self._set_hover(-1)
+        self.hovered_position.emit(None)
         super().leaveEvent(event)
 
 

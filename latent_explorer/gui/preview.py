@@ -1,12 +1,16 @@
-"""The preview dock: the selected image beside its reconstruction, with its error."""
+"""The preview dock: the selected image beside its reconstruction, with its error; below, the
+image decoded wherever the mouse is over empty map space, faded and outlined by how far that
+position is from the data (decoded in a worker; the newest position wins)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt
+from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from ..errors import UserError
+from ..explore.steering import Steering
 from ..session import Session
+from .latest_worker import LatestOnlyWorker
 from .pixmaps import scaled_pixmap
 
 IMAGE_BOX = 160  # pixels per side of each shown image
@@ -21,11 +25,30 @@ def _image_label() -> QLabel:
     return label
 
 
+def faded(image: np.ndarray, confidence: float) -> np.ndarray:
+    """The image blended towards white as confidence falls (half-faded at confidence 0)."""
+    keep = 0.5 + 0.5 * float(np.clip(confidence, 0.0, 1.0))
+    return (image.astype(np.float32) * keep + 255.0 * (1.0 - keep) + 0.5).astype(np.uint8)
+
+
+def confidence_colour(confidence: float) -> str:
+    return "#2e8b57" if confidence >= 0.5 else "#d08c00" if confidence >= 0.1 else "#c0392b"
+
+
 class PreviewPanel(QWidget):
-    def __init__(self, session: Session, parent: QWidget | None = None) -> None:
+    decoded_shown = Signal(object)  # the map position whose decoded image is now on screen
+
+    def __init__(self, session: Session, steering: Steering, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self.steering = steering
         self.index = -1
+        self.hover_position: np.ndarray | None = None
+        self.last_confidence: float | None = None
+        self.worker = LatestOnlyWorker(self)
+        self.worker.finished.connect(self._on_decoded)
+        self.worker.failed.connect(lambda _key, msg: self.decoded_caption.setText(
+            f"cannot decode here: {msg.splitlines()[0]}"))
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         self.title = QLabel()
@@ -45,9 +68,52 @@ class PreviewPanel(QWidget):
         self.details.setWordWrap(True)
         self.details.setTextInteractionFlags(Qt.TextInteractionFlag.TextSelectableByMouse)
         layout.addWidget(self.details)
+        heading = QLabel("Under the cursor")
+        heading.setStyleSheet("font-weight: bold; margin-top: 10px")
+        layout.addWidget(heading)
+        self.decoded = _image_label()
+        self.decoded.setText("move the mouse over empty\nmap space to decode it")
+        layout.addWidget(self.decoded, 0, Qt.AlignmentFlag.AlignHCenter)
+        self.decoded_caption = QLabel()
+        self.decoded_caption.setWordWrap(True)
+        self.decoded_caption.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        layout.addWidget(self.decoded_caption)
         layout.addStretch(1)
         session.selection_changed.connect(self.show_image)
+        session.workspace_changed.connect(lambda _ws: self.show_position(None))
         self.show_image(-1)
+
+    def show_position(self, position) -> None:
+        """Decode the map at ``position`` (x, y) in the worker; None clears."""
+        decoder = self.steering.decoder
+        if position is None or decoder is None or decoder.model is None:
+            self.hover_position = None
+            if position is None:
+                self.decoded.clear()
+                self.decoded.setText("move the mouse over empty\nmap space to decode it")
+                self.decoded_caption.clear()
+            return
+        p = np.asarray(position, np.float64)
+        self.hover_position = p
+        self.worker.submit((decoder, p), lambda: decoder.decode_at(p))
+
+    def _on_decoded(self, key, result) -> None:
+        decoder, p = key
+        if decoder is not self.steering.decoder:
+            return
+        conf = result.confidence
+        self.last_confidence = conf
+        colour = confidence_colour(conf)
+        self.decoded.setPixmap(scaled_pixmap(faded(result.image, conf), IMAGE_BOX))
+        self.decoded.setStyleSheet(f"background: #f4f4f4; border: 3px solid {colour}")
+        where = ", ".join(f"{v:.2f}" for v in p)
+        verdict = "on the data" if conf >= 0.5 else "near the data" if conf >= 0.1 else "far from the data: guesswork"
+        self.decoded_caption.setText(f"at ({where}) · confidence <b style='color:{colour}'>"
+                                     f"{conf:.0%}</b> · {verdict}")
+        self.decoded_shown.emit(p)
+
+    def shutdown(self) -> None:
+        self.worker.shutdown()
 
     def show_image(self, index: int) -> None:
         self.index = index

@@ -1,0 +1,110 @@
+"""Map position ↔ latent ↔ image for one (model, latents, map): what hover, the decoded atlas and
+the sliders ask for many times a second.
+
+Thread-safe: the inverse map is built once under a lock, and decoding only reads the model, so
+a worker thread may decode while the GUI thread places points."""
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass
+
+import numpy as np
+
+from ..errors import UserError
+
+PLACE_NEIGHBOURS = 8
+
+
+@dataclass(frozen=True)
+class Decoded:
+    """One decoded map position. ``confidence`` is 1 on the data and falls towards 0 away
+    from it (see `analysis.inverse`)."""
+
+    position: np.ndarray
+    latent: np.ndarray
+    confidence: float
+    image: np.ndarray | None
+
+
+class MapDecoder:
+    def __init__(self, model, latents: np.ndarray, projection) -> None:
+        self.model = model
+        self.latents = np.ascontiguousarray(latents, np.float32)
+        self.projection = projection
+        self.embedding = np.asarray(projection.embedding_, np.float64)
+        self._linear = projection.linear_inverse()
+        self._inverse = None
+        self._lock = threading.Lock()
+        self._squared = np.einsum("nd,nd->n", self.latents, self.latents)
+
+    @property
+    def dim(self) -> int:
+        return self.embedding.shape[1]
+
+    @property
+    def inverse_map(self):
+        with self._lock:
+            if self._inverse is None:
+                from ..analysis.inverse import InverseMap
+
+                self._inverse = InverseMap.for_projection(self.projection, self.latents)
+            return self._inverse
+
+    def latent_at(self, positions) -> tuple[np.ndarray, np.ndarray]:
+        """Positions (M, k) → latents (M, D) and confidence (M,)."""
+        return self.inverse_map.inverse(positions)
+
+    def decode(self, latents) -> np.ndarray:
+        """Latents (M, D) → uint8 images (M, H, W, C)."""
+        if self.model is None:
+            raise UserError("this workspace has no decoder")
+        from ..analysis.latents import decode_latents
+
+        return decode_latents(self.model, np.asarray(latents, np.float32))
+
+    def decode_at(self, position) -> Decoded:
+        p = np.asarray(position, np.float64).reshape(1, -1)
+        z, conf = self.latent_at(p)
+        image = None if self.model is None else self.decode(z)[0]
+        return Decoded(p[0], z[0], float(conf[0]), image)
+
+    def atlas(self, n: int, lo=None, hi=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """An n × n grid of tiles over the rectangle lo..hi (default: the whole 2-D map):
+        (tile centres (n*n, 2), images (n*n, H, W, C), confidence (n*n,)), rows from the
+        bottom (lowest y) up."""
+        if self.dim != 2:
+            raise UserError("the decoded atlas tiles a 2-D map")
+        if lo is None or hi is None:
+            lo, hi = self.inverse_map.bounds
+        xs = np.linspace(lo[0], hi[0], n)
+        ys = np.linspace(lo[1], hi[1], n)
+        gx, gy = np.meshgrid(xs, ys, indexing="xy")
+        centres = np.stack([gx.ravel(), gy.ravel()], axis=1)
+        z, conf = self.latent_at(centres)
+        return centres, self.decode(z), conf
+
+    def place(self, latents) -> np.ndarray:
+        """Where latents (M, D) belong on the map: exact for PCA; otherwise the inverse-distance
+        blend of the map positions of their nearest data latents (a t-SNE/UMAP `transform`
+        re-optimises and costs far too much for a slider drag)."""
+        z = np.atleast_2d(np.asarray(latents, np.float32))
+        if z.shape[1] != self.latents.shape[1]:
+            raise UserError(f"latents have {z.shape[1]} dimensions, the map's {self.latents.shape[1]}")
+        if self._linear is not None:
+            mean, components = self._linear
+            return ((z - mean) @ components.T).astype(np.float32)
+        k = min(PLACE_NEIGHBOURS, len(self.latents))
+        out = np.empty((len(z), self.dim), np.float32)
+        for i, q in enumerate(z):
+            d2 = self._squared - 2.0 * (self.latents @ q) + float(q @ q)
+            idx = np.argpartition(d2, k - 1)[:k] if k < len(d2) else np.arange(len(d2))
+            d = np.sqrt(np.maximum(d2[idx], 0.0))
+            if d.min() < 1e-9:
+                out[i] = self.embedding[idx[np.argmin(d)]]
+                continue
+            w = 1.0 / d**2
+            out[i] = (w[:, None] * self.embedding[idx]).sum(0) / w.sum()
+        return out
+
+
+__all__ = ["Decoded", "MapDecoder"]

@@ -1,0 +1,203 @@
+"""The sliders dock: one slider per direction, grouped by where it came from, each with its
+held-out score; dragging edits the selected image live (decoded in a worker, newest request
+wins) and moves its point on the map. Reset, Undo, and Keep the edit as a new point."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtWidgets import (
+    QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSlider, QVBoxLayout,
+    QWidget,
+)
+
+from ..errors import UserError
+from ..explore.steering import STRENGTH_LIMIT, Edit, Steering
+from .latest_worker import LatestOnlyWorker
+from .pixmaps import scaled_pixmap
+
+TICKS = 100  # slider steps per spread
+IMAGE_BOX = 120
+GROUPS = [  # (kinds, heading)
+    (("mean-diff", "logistic"), "Labels"),
+    (("covariance", "regression"), "Attributes"),
+    (("selections",), "Your selections"),
+    (("pca",), "Principal directions (unsupervised)"),
+    (("dimension",), "Latent dimensions"),
+]
+
+
+def score_text(direction) -> str:
+    if direction.score is None:
+        return ""
+    short = {"held-out balanced accuracy": "acc", "held-out R²": "R²", "explained variance ratio": "var",
+             "KL (nats)": "KL", "variance": "var"}.get(direction.score_name, direction.score_name)
+    text = f"{short} {direction.score:.2f}"
+    mono = direction.monotonicity
+    if mono:
+        text += f" · mono {mono['spearman']:.2f}"
+    return text
+
+
+class _Row:
+    def __init__(self, index: int, direction, on_value, on_press) -> None:
+        self.index = index
+        self.name = QLabel(direction.name)
+        self.name.setToolTip(f"{direction.name} ({direction.kind}); one step = 1 spread "
+                             f"({direction.spread:.3g}) of the data along it")
+        self.slider = QSlider(Qt.Orientation.Horizontal)
+        self.slider.setRange(int(-STRENGTH_LIMIT * TICKS), int(STRENGTH_LIMIT * TICKS))
+        self.slider.setPageStep(TICKS // 2)
+        self.slider.setMinimumWidth(120)
+        self.value = QLabel("0.00")
+        self.value.setMinimumWidth(40)
+        self.value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
+        self.score = QLabel(score_text(direction))
+        self.score.setStyleSheet("color: gray")
+        self.slider.valueChanged.connect(lambda v: on_value(self.index, v / TICKS))
+        self.slider.sliderPressed.connect(on_press)
+
+    def show(self, strength: float) -> None:
+        self.slider.blockSignals(True)
+        self.slider.setValue(int(round(strength * TICKS)))
+        self.slider.blockSignals(False)
+        self.value.setText(f"{strength:+.2f}")
+
+
+class SlidersPanel(QWidget):
+    edited_image_shown = Signal(object)  # the Edit whose image is now on screen
+
+    def __init__(self, steering: Steering, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.steering = steering
+        self.rows: list[_Row] = []
+        self.worker = LatestOnlyWorker(self)
+        self.worker.finished.connect(self._on_rendered)
+        self.worker.failed.connect(self._on_render_failed)
+        layout = QVBoxLayout(self)
+        layout.setContentsMargins(6, 6, 6, 6)
+        self.title = QLabel()
+        self.title.setStyleSheet("font-weight: bold")
+        self.title.setWordWrap(True)
+        layout.addWidget(self.title)
+        images = QHBoxLayout()
+        self.origin_image, self.edited_image = QLabel(), QLabel()
+        for label, caption in ((self.origin_image, "reconstruction"), (self.edited_image, "edited")):
+            box = QVBoxLayout()
+            label.setFixedSize(IMAGE_BOX + 8, IMAGE_BOX + 8)
+            label.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            label.setFrameShape(QFrame.Shape.StyledPanel)
+            label.setStyleSheet("background: #f4f4f4; color: #888888")
+            cap = QLabel(caption)
+            cap.setAlignment(Qt.AlignmentFlag.AlignCenter)
+            box.addWidget(label)
+            box.addWidget(cap)
+            images.addLayout(box)
+        layout.addLayout(images)
+        buttons = QHBoxLayout()
+        self.reset_button = QPushButton("Reset")
+        self.undo_button = QPushButton("Undo")
+        self.keep_button = QPushButton("Keep as point")
+        self.keep_button.setToolTip("add the edited image to the map as a new point")
+        for b, slot in ((self.reset_button, steering.reset), (self.undo_button, steering.undo),
+                        (self.keep_button, self.keep)):
+            b.clicked.connect(slot)
+            buttons.addWidget(b)
+        layout.addLayout(buttons)
+        self.grid_host = QWidget()
+        self.grid = QGridLayout(self.grid_host)
+        self.grid.setContentsMargins(0, 0, 0, 0)
+        self.grid.setVerticalSpacing(2)
+        scroll = QScrollArea()
+        scroll.setWidget(self.grid_host)
+        scroll.setWidgetResizable(True)
+        scroll.setFrameShape(QFrame.Shape.NoFrame)
+        layout.addWidget(scroll, 1)
+        self.message = QLabel()
+        self.message.setStyleSheet("color: #a33")
+        self.message.setWordWrap(True)
+        layout.addWidget(self.message)
+        steering.directions_changed.connect(self.set_directions)
+        steering.edit_changed.connect(self.show_edit)
+        self.set_directions(steering.directions)
+        self.show_edit(steering.edit)
+
+    def set_directions(self, directions) -> None:
+        while self.grid.count():
+            item = self.grid.takeAt(0)
+            if item.widget() is not None:
+                item.widget().deleteLater()
+        self.rows = []
+        row = 0
+        for kinds, heading in GROUPS + [((), "Other")]:
+            members = [(i, d) for i, d in enumerate(directions)
+                       if d.kind in kinds or (not kinds and not any(d.kind in k for k, _ in GROUPS))]
+            if not members:
+                continue
+            head = QLabel(heading)
+            head.setStyleSheet("font-weight: bold; color: #555; margin-top: 6px")
+            self.grid.addWidget(head, row, 0, 1, 4)
+            row += 1
+            for i, d in members:
+                r = _Row(i, d, self._on_value, self.steering.checkpoint)
+                for col, w in enumerate((r.name, r.slider, r.value, r.score)):
+                    self.grid.addWidget(w, row, col)
+                self.rows.append(r)
+                row += 1
+        self.rows.sort(key=lambda r: r.index)
+        self.grid.setRowStretch(row, 1)
+        self.show_edit(self.steering.edit)
+
+    def _on_value(self, index: int, value: float) -> None:
+        try:
+            self.steering.set_strength(index, value)
+        except UserError as exc:
+            self.message.setText(str(exc))
+
+    def show_edit(self, edit: Edit | None) -> None:
+        enabled = edit is not None
+        for r in self.rows:
+            r.slider.setEnabled(enabled)
+            r.show(0.0 if edit is None or r.index >= len(edit.strengths) else edit.strengths[r.index])
+        self.reset_button.setEnabled(enabled and not edit.is_identity)
+        self.undo_button.setEnabled(enabled and self.steering.can_undo)
+        self.keep_button.setEnabled(enabled and not edit.is_identity)
+        if edit is None:
+            self.title.setText("Select an image on the map to edit it along these directions")
+            self.origin_image.clear()
+            self.edited_image.clear()
+            return
+        label = self.steering.session.label_of(edit.origin)
+        self.title.setText(f"Editing image #{edit.origin}" + (f" — {label}" if label else ""))
+        self.message.clear()
+        if self.steering.decoder is None or self.steering.decoder.model is None:
+            self.edited_image.setText("no decoder")
+            return
+        which = "origin" if edit.is_identity else "edit"
+        self.worker.submit((which, edit), lambda e=edit: self.steering.render(e))
+
+    def _on_rendered(self, key, image: np.ndarray) -> None:
+        which, edit = key
+        current = edit is self.steering.edit
+        if which == "origin":  # the unedited image: the reference for every later edit
+            self.origin_image.setPixmap(scaled_pixmap(image, IMAGE_BOX))
+        if current:
+            self.edited_image.setPixmap(scaled_pixmap(image, IMAGE_BOX))
+            self.edited_image_shown.emit(edit)
+
+    def _on_render_failed(self, key, message: str) -> None:
+        self.message.setText(f"cannot decode: {message.splitlines()[0]}")
+
+    def keep(self) -> None:
+        try:
+            point = self.steering.keep()
+        except UserError as exc:
+            self.message.setText(str(exc))
+        else:
+            self.message.setText("")
+            self.title.setText(f"Kept “{point.name}” on the map")
+
+    def shutdown(self) -> None:
+        self.worker.shutdown()
+
+
+__all__ = ["SlidersPanel", "score_text"]

@@ -1,0 +1,122 @@
+"""Exploring in the window: decoding empty map space under the mouse, sliders that edit the
+selected image and move its point, undo, keeping an edit as a new point."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QPointF
+from PySide6.QtWidgets import QApplication
+
+from .helpers import LONG, Heartbeat, hover
+
+
+def pixels(label) -> np.ndarray:
+    img = label.pixmap().toImage()
+    return np.array([[img.pixelColor(x, y).lightness() for x in range(0, img.width(), 4)]
+                     for y in range(0, img.height(), 4)])
+
+
+def opened(window, path):
+    window.session.open(path)
+    QApplication.processEvents()
+    return window
+
+
+def empty_spot(view):
+    """A widget position inside the plot with no point within the pick radius."""
+    vb = view.plotItem.vb
+    rect = vb.sceneBoundingRect()
+    for fx in np.linspace(0.1, 0.9, 9):
+        for fy in np.linspace(0.1, 0.9, 9):
+            scene = QPointF(rect.left() + fx * rect.width(), rect.top() + fy * rect.height())
+            if view.index_at(scene) < 0:
+                return view.mapFromScene(scene)
+    raise AssertionError("no empty spot on the map")
+
+
+def test_hovering_empty_space_decodes_it_with_a_confidence(window, qtbot, saved_digits_workspace):
+    opened(window, saved_digits_workspace)
+    view, preview = window.map_view, window.preview
+    first = empty_spot(view)
+    with qtbot.waitSignal(preview.decoded_shown, timeout=LONG):
+        hover(view.viewport(), first)
+    a = pixels(preview.decoded)
+    conf_a = preview.last_confidence
+    assert 0.0 <= conf_a <= 1.0 and "confidence" in preview.decoded_caption.text()
+    # a data point's own position decodes (almost) to its reconstruction: confidence near 1
+    index = next(i for i in range(50) if view.index_at(view.scene_pos_of(i)) == i)
+    with qtbot.waitSignal(preview.decoded_shown, timeout=LONG):
+        preview.show_position(window.session.map[index])
+    assert preview.last_confidence > 0.9
+    # somewhere far outside the data: low confidence, and a different picture
+    lo, hi = window.session.map.min(0), window.session.map.max(0)
+    with qtbot.waitSignal(preview.decoded_shown, timeout=LONG):
+        preview.show_position(hi + 3 * (hi - lo))
+    assert preview.last_confidence < 0.1 and "guesswork" in preview.decoded_caption.text()
+    assert np.abs(pixels(preview.decoded) - a).mean() > 1.0
+    hover(view.viewport(), view.widget_pos_of(index))  # over a point: nothing new is decoded
+    assert window.hover_label.text().startswith(f"#{index}")
+
+
+def test_hover_requests_coalesce_and_the_gui_keeps_breathing(window, qtbot, saved_digits_workspace):
+    opened(window, saved_digits_workspace)
+    preview = window.preview
+    beat = Heartbeat()
+    lo, hi = window.session.map.min(0), window.session.map.max(0)
+    before = preview.worker.submitted
+    shown = []
+    preview.decoded_shown.connect(lambda p: shown.append(p))
+    for t in np.linspace(0, 1, 200):
+        preview.show_position(lo + t * (hi - lo))
+    last = lo + (hi - lo)
+    qtbot.waitUntil(lambda: bool(shown) and np.allclose(shown[-1], last), timeout=LONG)
+    assert preview.worker.submitted - before == 200
+    assert len(shown) < 200  # stale positions were dropped, not queued
+    assert beat.stop() < 0.5
+
+
+def test_slider_edits_the_image_and_moves_its_point(window, qtbot, saved_digits_workspace):
+    opened(window, saved_digits_workspace)
+    s, steering, sliders = window.session, window.steering, window.sliders
+    window.sliders_dock.raise_()
+    assert len(sliders.rows) == len(steering.directions) >= 10
+    assert not sliders.rows[0].slider.isEnabled()  # nothing selected yet
+    with qtbot.waitSignal(sliders.edited_image_shown, timeout=LONG):
+        s.select(7)
+    before = pixels(sliders.edited_image)
+    row = next(r for r in sliders.rows if steering.directions[r.index].name == "toward 0")
+    with qtbot.waitSignal(sliders.edited_image_shown, timeout=LONG):
+        row.slider.sliderPressed.emit()
+        row.slider.setValue(250)
+    after = pixels(sliders.edited_image)
+    assert np.abs(after - before).mean() > 2.0
+    edit = steering.edit
+    assert np.isclose(edit.strengths[row.index], 2.5)
+    assert np.linalg.norm(edit.position - edit.origin_position) > 0.5  # the point moved
+    xs, ys = window.map_view._edit_line.getData()
+    assert np.allclose([xs[1], ys[1]], edit.position)  # drawn as an arrow on the map
+    # the edit really is "more like a 0": its latent is nearer the zeros' mean than before
+    z, labels = s.workspace.latents.mean, s.dataset.labels
+    zero = z[labels == 0].mean(0)
+    assert np.linalg.norm(edit.latent - zero) < np.linalg.norm(edit.origin_latent - zero)
+
+    assert window.undo_action.isEnabled() or steering.can_undo
+    with qtbot.waitSignal(sliders.edited_image_shown, timeout=LONG):
+        window.undo_action.trigger()
+    assert steering.edit.is_identity and row.slider.value() == 0
+    assert np.abs(pixels(sliders.edited_image) - before).mean() < 0.5
+
+
+def test_kept_edit_is_a_new_point_saved_with_the_workspace(window, qtbot, saved_digits_workspace, tmp_path):
+    opened(window, saved_digits_workspace)
+    s, steering = window.session, window.steering
+    s.select(3)
+    steering.set_strength(0, 1.5)
+    window.sliders.keep()
+    assert len(steering.kept) == 1 and window.isWindowModified()
+    xs, _ = window.map_view._kept.getData()
+    assert len(xs) == 1
+    path = s.save(tmp_path / "kept.lexp")
+    opened(window, path)
+    assert [k.name for k in steering.kept] == ["edit of #3"]
+    assert len(window.map_view._kept.getData()[0]) == 1
+    assert len(window.sliders.rows) == len(steering.directions)
