@@ -12,7 +12,6 @@ built on a Session opens before they load."""
 from __future__ import annotations
 
 import os
-import time
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 
@@ -27,9 +26,6 @@ if TYPE_CHECKING:
     from .pipeline import TrainOptions
     from .workspace.session_file import Workspace
 
-PROGRESS_INTERVAL = 0.05  # seconds between two training_progress events (the last always comes)
-
-
 def _call_now(fn: Callable[[], Any]) -> None:
     fn()
 
@@ -43,6 +39,7 @@ class Session:
     epoch_finished = Signal(object)  # EpochReport (losses, live reconstructions)
     training_finished = Signal(object)  # the trained Workspace (also after Stop: status says so)
     map_changed = Signal(object)  # (N, 2) float32 positions, or None
+    map_partial = Signal(object)  # (N, 2) positions of a t-SNE/UMAP map still being optimised
     selection_changed = Signal(int)  # the selected image, -1 for none
     file_changed = Signal(object)  # the workspace file path (str) or None
     dirty_changed = Signal(bool)  # unsaved changes
@@ -210,21 +207,35 @@ class Session:
             self.selected = index
             self.selection_changed.emit(index)
 
-    def compute_map(self) -> np.ndarray | None:
+    def compute_map(self, method: str = "pca", **params: Any) -> np.ndarray | None:
         """Recompute the map of the current latents here and now (see `map_task`)."""
-        return run_task(self.map_task())
+        return run_task(self.map_task(method=method, **params))
 
-    def map_task(self, cancel: CancelToken | None = None) -> Task:
-        """Task: the PCA map of the current latents; the session adopts it when done."""
+    def map_task(self, cancel: CancelToken | None = None, method: str = "pca", **params: Any) -> Task:
+        """Task: a 2-D ``method`` map ("pca", "tsne", "umap") of the current latents. Partial
+        embeddings of t-SNE/UMAP come as `map_partial` events (the map animates); the session
+        adopts the map when done. ``params`` go to `Projection` (e.g. perplexity, n_neighbors)."""
         ticket = self._ticket("map")
         ws = self.workspace
         if ws is None or ws.latents is None:
             raise UserError("there are no latents to map: train a model or open a workspace")
-        return self._map_task(ticket, ws.latents.mean, cancel or CancelToken())
+        if method not in ("pca", "tsne", "umap"):
+            raise UserError(f"unknown map method '{method}': pca, tsne or umap")
+        return self._map_task(ticket, ws.latents.mean, cancel or CancelToken(), method, params)
 
-    def _map_task(self, ticket: int, z: np.ndarray, cancel: CancelToken):
-        projection = yield from self._map_task_body(z, cancel)
+    def _map_task(self, ticket: int, z: np.ndarray, cancel: CancelToken, method: str, params: dict):
+        inner = self._map_task_body(z, cancel, method, params)
+        while True:
+            try:
+                item = next(inner)
+            except StopIteration as stop:
+                projection = stop.value
+                break
+            if isinstance(item, Partial) and isinstance(item.value, np.ndarray):
+                self._post("map", ticket, self.map_partial.emit, np.asarray(item.value))
+            yield item
         self._post("map", ticket, self._set_map, projection)
+        self._post("map", ticket, self.mark_dirty)
         return projection.embedding_
 
     def _set_map(self, projection) -> None:
@@ -233,13 +244,13 @@ class Session:
         self.map_changed.emit(self.map)
 
     @staticmethod
-    def _map_task_body(z: np.ndarray, cancel: CancelToken):
+    def _map_task_body(z: np.ndarray, cancel: CancelToken, method: str = "pca", params=None):
         from .analysis.projection import Projection
 
         z = np.asarray(z, np.float32)
         if z.ndim == 2 and z.shape[1] == 1:  # one latent: the line itself, spread out on y = 0
             z = np.concatenate([z, np.zeros_like(z)], axis=1)
-        projection = Projection("pca", 2)
+        projection = Projection(method, 2, **(params or {}))
         yield from projection.fit_task(z, cancel)
         return projection
 
@@ -256,55 +267,9 @@ class Session:
         ticket = self._ticket("workspace")
         self.training_started.emit(source)
         self.status.emit(f"training on {source}…")
-        return self._train(ticket, source, options, cancel or CancelToken())
+        from .session_training import train_in_session
 
-    def _train(self, ticket: int, source: str, options, cancel: CancelToken):
-        from .pipeline import TrainOptions, train_source
-        from .training.state import EpochReport
-
-        if isinstance(options, dict):
-            fields = TrainOptions.__dataclass_fields__
-            unknown = sorted(set(options) - set(fields))
-            if unknown:
-                raise UserError(f"unknown training option '{unknown[0]}'")
-            options = TrainOptions(**options).validate()
-
-        post = partial(self._post, "workspace", ticket)
-        last = 0.0
-        inner = train_source(source, options, cancel)
-        try:
-            while True:
-                try:
-                    item = next(inner)
-                except StopIteration as stop:
-                    ws = stop.value
-                    break
-                if isinstance(item, Progress):
-                    now = time.monotonic()
-                    if now - last >= PROGRESS_INTERVAL or item.done >= item.total:
-                        last = now
-                        post(self.training_progress.emit, item)
-                elif isinstance(item, Partial) and isinstance(item.value, EpochReport):
-                    post(self.epoch_finished.emit, item.value)
-                elif isinstance(item, Partial) and isinstance(item.value, dict) and "stage" in item.value:
-                    post(self.status.emit, f"{item.value['stage']}…")
-                yield item
-        except Exception as exc:
-            post(self.status.emit, f"training failed: {exc}")
-            raise
-        finally:
-            inner.close()
-        st = ws.train_state
-        if ws.train_status == "cancelled" and st is not None and st.epoch == 0 and st.step == 0:
-            post(self.status.emit, "training stopped before the first step: nothing changed")
-            return ws
-        projection = None
-        if ws.latents is not None:
-            yield Progress(0, 1, "computing the map")
-            projection = yield from self._map_task_body(ws.latents.mean, cancel)
-        post(self._adopt, ws, ws.dataset, projection, None, True, True)
-        post(self.status.emit, f"{ws.train_message or ws.train_status} — {len(ws.dataset)} images mapped")
-        return ws
+        return train_in_session(self, ticket, source, options, cancel or CancelToken())
 
     def open_task(self, path: str | os.PathLike, cancel: CancelToken | None = None) -> Task:
         """Task: read a workspace file, reload its images from their source, restore its map."""

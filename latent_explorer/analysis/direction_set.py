@@ -13,6 +13,7 @@ from .directions import (
 )
 
 MAX_LABEL_DIRECTIONS = 12
+DIRECTIONS_KEY = "directions"  # where a workspace keeps them (extra_meta and extra_arrays)
 
 
 def standard_directions(
@@ -45,7 +46,9 @@ def standard_directions(
     for name, values in getattr(dataset, "attributes", {}).items():
         values = np.asarray(values, np.float64)
         if len(values) == len(z) and np.isfinite(values).sum() >= 4 and np.nanstd(values) > 0:
-            out.append(direction_from_attribute(z, values, train_idx, val_idx, name=name))
+            d = direction_from_attribute(z, values, train_idx, val_idx, name=name)
+            d.meta["attribute"] = name
+            out.append(d)
     for name, codes in getattr(dataset, "categories", {}).items():
         codes = np.asarray(codes)
         values = [c for c in np.unique(codes) if c >= 0]
@@ -53,7 +56,9 @@ def standard_directions(
         if 2 <= len(values) <= MAX_LABEL_DIRECTIONS:
             for code in values:
                 text = cat_names[code] if code < len(cat_names) else str(code)
-                out.append(_group(z, codes, code, train_idx, val_idx, f"{name} = {text}"))
+                d = _group(z, codes, code, train_idx, val_idx, f"{name} = {text}")
+                d.meta["category"] = name
+                out.append(d)
     if n_principal:
         out.extend(principal_directions(z, min(n_principal, z.shape[1])))
     if n_dimensions:
@@ -66,7 +71,9 @@ def _group(z, labels, code, train_idx, val_idx, name: str) -> Direction:
         train_idx = None
     if val_idx is not None and len(val_idx) == 0:
         val_idx = None
-    return direction_from_groups(z, labels, code, None, "mean-diff", train_idx, val_idx, name=name)
+    d = direction_from_groups(z, labels, code, None, "mean-diff", train_idx, val_idx, name=name)
+    d.meta["label"] = int(code)
+    return d
 
 
 def directions_to_state(directions: list[Direction]) -> tuple[list[dict[str, Any]], np.ndarray]:
@@ -99,4 +106,40 @@ def directions_from_state(meta: Any, units: np.ndarray | None, latent_dim: int) 
             ))
     except (KeyError, TypeError, ValueError) as exc:
         raise UserError(f"the saved directions are damaged: {exc}") from None
+    return out
+
+
+def _predictor_for(direction, dataset, z: np.ndarray, train_idx):
+    """What a walk along ``direction`` should move: the attribute it was made from, the
+    indicator of its label, or — for unsupervised and selection directions — the position
+    along the direction itself (does decoding and re-encoding keep the motion?)."""
+    from .directions import Predictor, fit_predictor
+
+    attr = direction.meta.get("attribute", direction.name)
+    if direction.kind in ("covariance", "regression") and attr in getattr(dataset, "attributes", {}):
+        return fit_predictor(z, np.asarray(dataset.attributes[attr], np.float64), train_idx)
+    code = direction.meta.get("label")
+    if direction.kind in ("mean-diff", "logistic") and code is not None:
+        source = dataset.labels if direction.meta.get("category") is None else \
+            dataset.categories[direction.meta["category"]]
+        return fit_predictor(z, (np.asarray(source) == code).astype(np.float64), train_idx)
+    proj = z @ direction.unit
+    return Predictor(lambda q, u=direction.unit: q @ u, float(np.ptp(proj)) or 1.0)
+
+
+def score_monotonicity(model, directions: list[Direction], dataset, latents, train_idx=None,
+                       n_walks: int = 16, span: float = 2.0, seed: int = 0):
+    """Task: each direction with its monotonicity (Spearman and share of range moved) over
+    ``n_walks`` walks from fixed random data latents; yields Progress per direction."""
+    from ..tasks import Progress
+    from .directions import monotonicity, with_monotonicity
+
+    z = np.asarray(latents.mean, np.float64)
+    starts = z[np.random.default_rng(seed).choice(len(z), min(n_walks, len(z)), replace=False)]
+    out = []
+    for i, d in enumerate(directions):
+        yield Progress(i, len(directions), f"walking {d.name}")
+        predictor = _predictor_for(d, dataset, z, train_idx)
+        out.append(with_monotonicity(d, monotonicity(model, starts, d, predictor, span=span)))
+    yield Progress(len(directions), len(directions), "directions scored")
     return out

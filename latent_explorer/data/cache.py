@@ -26,6 +26,7 @@ import platformdirs
 
 from latent_explorer import APP_NAME
 from latent_explorer.data.images import DECODER_VERSION
+from latent_explorer.files import atomic_write
 
 ENV_VAR = "LATENT_EXPLORER_CACHE_DIR"
 FORMAT = "latent-explorer-decode-cache"
@@ -177,14 +178,14 @@ class DecodeCache:
             if keys:
                 data_name = f"{stem}-{uuid.uuid4().hex}.npy"
                 shape = (len(keys), size, size, 3)
-                _atomic_write(self.directory / data_name,
+                atomic_write(self.directory / data_name,
                               lambda f: _write_npy(f, shape, (images[i] for i in order)))
             index = {"format": FORMAT, "version": FORMAT_VERSION, "decoder": DECODER_VERSION,
                      "root": root, "size": size, "data": data_name, "keys": keys,
                      "skips": skip_map, "written": time.time()}
             payload = json.dumps(index).encode("ascii")  # ascii: lone surrogates are escaped
             try:
-                _atomic_write(self.directory / f"{stem}.json", lambda f: f.write(payload))
+                atomic_write(self.directory / f"{stem}.json", lambda f: f.write(payload))
             except BaseException:
                 if data_name:
                     _unlink(self.directory / data_name)
@@ -255,19 +256,6 @@ def _write_npy(f, shape: tuple[int, ...], rows) -> None:
         f, {"descr": np.dtype(np.uint8).str, "fortran_order": False, "shape": shape})
     for row in rows:
         f.write(np.ascontiguousarray(row, dtype=np.uint8).tobytes())
-
-
-def _atomic_write(path: Path, write) -> None:
-    """Write through a temp file in the same folder, fsync, then rename over ``path``."""
-    tmp = path.with_name(f".tmp-{uuid.uuid4().hex}-{path.name}")
-    try:
-        with open(tmp, "wb") as f:
-            write(f)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
-    finally:
-        _unlink(tmp)
 
 
 def _unlink(path: Path) -> None:

@@ -22,6 +22,7 @@ import numpy as np
 
 from latent_explorer.data.dataset import Dataset
 from latent_explorer.errors import UserError
+from latent_explorer.files import atomic_write
 
 META_COLUMNS = ("path", "label")
 _Z_RE = re.compile(r"^z(\d+)$", re.IGNORECASE)
@@ -208,15 +209,14 @@ def _fmt(x: float) -> str:
 
 
 def _write_text(path: Path, header: list[str], rows) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
+    def write(f) -> None:
+        w = csv.writer(f)
+        w.writerow(header)
+        w.writerows(rows)
+
     try:
-        with open(tmp, "w", encoding="utf-8", newline="") as f:
-            w = csv.writer(f)
-            w.writerow(header)
-            w.writerows(rows)
-        os.replace(tmp, path)
+        atomic_write(path, write, text=True)
     except OSError as exc:
-        tmp.unlink(missing_ok=True)
         raise UserError(f"cannot save embeddings to {path}: {exc.strerror or exc}") from None
 
 
@@ -267,15 +267,11 @@ def save_embeddings(
             raise UserError(f"column name {name!r} is reserved or repeated; choose another")
     if ext == ".npy":
         side = sidecar_path(p)
-        tmp = p.with_name(f".{p.name}.tmp")
         try:
-            with open(tmp, "wb") as f:
-                np.save(f, vec, allow_pickle=False)
-            os.replace(tmp, p)
+            atomic_write(p, lambda f: np.save(f, vec, allow_pickle=False))
             if not meta_header:
                 side.unlink(missing_ok=True)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
             raise UserError(f"cannot save embeddings to {p}: {exc.strerror or exc}") from None
         if meta_header:
             _write_text(side, meta_header, zip(*meta_cols))

@@ -11,9 +11,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from psygnal import Signal
 
+from ..analysis.direction_set import DIRECTIONS_KEY
 from ..errors import UserError
 
-DIRECTIONS_KEY = "directions"
 KEPT_KEY = "kept"
 STRENGTH_LIMIT = 3.0  # spreads either way
 

@@ -18,6 +18,7 @@ from .. import __version__
 from ..errors import UserError
 from ..explore.steering import Steering
 from ..session import Session
+from .map_toolbar import MapToolbar
 from .map_view import MapView
 from .model_panel import ModelPanel
 from .preview import PreviewPanel
@@ -64,6 +65,10 @@ class MainWindow(QMainWindow):
         self.points_label = QLabel()
         self.statusBar().addPermanentWidget(self.hover_label)
         self.statusBar().addPermanentWidget(self.points_label)
+        self.map_toolbar = MapToolbar(self)
+        self.addToolBar(self.map_toolbar)
+        self.map_toolbar.compute_requested.connect(self.compute_map)
+        self.map_toolbar.cancel_requested.connect(lambda: self.runner.cancel("map"))
         self._build_menus()
         self.setAcceptDrops(True)
 
@@ -148,6 +153,19 @@ class MainWindow(QMainWindow):
         worker.cancelled.connect(lambda: self._show_status("training cancelled"))
         return worker
 
+    def compute_map(self, method: str = "pca") -> TaskWorker | None:
+        """Compute a t-SNE/UMAP/PCA map in a worker; the map animates while it optimises."""
+        try:
+            worker = self.runner.start("map", lambda t: self.session.map_task(t, method))
+        except UserError as exc:
+            self.show_error("Cannot compute the map", str(exc))
+            return None
+        self.map_toolbar.set_busy(True)
+        worker.progressed.connect(self.map_toolbar.show_progress)
+        worker.failed.connect(lambda exc, tb: self._on_failed("Map failed", exc, tb))
+        worker.cancelled.connect(lambda: self._show_status("map cancelled: the previous one stays"))
+        return worker
+
     def stop_training(self) -> None:
         """Stop after the current batch; the weights trained so far are kept and mapped."""
         if self._training_worker is not None:
@@ -189,6 +207,8 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ reactions
 
     def _on_task_stopped(self, purpose: str, worker: TaskWorker) -> None:
+        if purpose == "map":
+            self.map_toolbar.set_busy(False)
         if worker is self._training_worker:
             self._training_worker = None
             self.model_panel.set_training(False)
@@ -219,6 +239,9 @@ class MainWindow(QMainWindow):
 
     def _on_map(self, positions) -> None:
         n = 0 if positions is None else len(positions)
+        self.map_toolbar.set_enabled(n > 0)
+        if self.session.projection is not None:
+            self.map_toolbar.show_method(self.session.projection.method)
         self.points_label.setText(f"{n:,} points" if n else "")
 
     def _on_hover(self, index: int) -> None:

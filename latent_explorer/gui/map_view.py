@@ -63,6 +63,7 @@ class MapView(pg.PlotWidget):
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         session.map_changed.connect(self.set_map)
+        session.map_partial.connect(self.show_partial)
         session.selection_changed.connect(self._on_selection)
         steering.edit_changed.connect(self.show_edit)
         steering.kept_changed.connect(self.show_kept)
@@ -98,8 +99,24 @@ class MapView(pg.PlotWidget):
                 else:
                     self._add_group(idx, names[code] if code < len(names) else str(code),
                                     PALETTE[int(code) % len(PALETTE)])
+        method = "pca" if self.session.projection is None else self.session.projection.method
+        name = {"pca": "PC", "tsne": "t-SNE", "umap": "UMAP"}.get(method, method)
+        self.setLabel("bottom", f"{name} 1")
+        self.setLabel("left", f"{name} 2")
         self.legend.setColumnCount(1 if len(self.groups) <= 12 else 2)
         self.legend.setVisible(1 < len(self.groups))
+        self.plotItem.autoRange(padding=0.05)
+
+    def show_partial(self, positions: np.ndarray) -> None:
+        """A map still being optimised: move the points where they are now (the map animates)."""
+        positions = np.asarray(positions, np.float64)
+        if not self.groups or self.positions is None or len(positions) != len(self.positions):
+            self.set_map(positions)
+            return
+        self.positions = positions
+        for item, idx in self.groups:
+            item.setData(pos=positions[idx], brush=item.group_brush, pen=None, size=POINT_SIZE)
+        self._on_selection(self.session.selected)
         self.plotItem.autoRange(padding=0.05)
 
     def _add_group(self, idx: np.ndarray, name: str, colour: str) -> None:
@@ -109,6 +126,7 @@ class MapView(pg.PlotWidget):
             pos=self.positions[idx], size=POINT_SIZE, pen=None, brush=pg.mkBrush(fill),
             hoverable=False, tip=None,
         )
+        item.group_brush = pg.mkBrush(fill)
         self.plotItem.addItem(item)
         if len(self.groups) < MAX_LEGEND:
             self.legend.addItem(item, f"{name} ({len(idx)})")

@@ -120,3 +120,26 @@ def test_kept_edit_is_a_new_point_saved_with_the_workspace(window, qtbot, saved_
     assert [k.name for k in steering.kept] == ["edit of #3"]
     assert len(window.map_view._kept.getData()[0]) == 1
     assert len(window.sliders.rows) == len(steering.directions)
+
+
+def test_a_tsne_map_animates_then_replaces_the_pca_map(window, qtbot, saved_digits_workspace):
+    opened(window, saved_digits_workspace)
+    s = window.session
+    pca = s.map.copy()
+    partials = []
+    s.map_partial.connect(lambda p: partials.append(p.copy()))
+    window.map_toolbar.method.setCurrentIndex(window.map_toolbar.method.findData("tsne"))
+    beat = Heartbeat()
+    with qtbot.waitSignal(s.map_changed, timeout=LONG):
+        window.map_toolbar.compute.click()
+        assert window.map_toolbar.cancel.isVisible()
+    qtbot.waitUntil(lambda: not window.map_toolbar.cancel.isVisible(), timeout=LONG)
+    assert beat.stop() < 1.0
+    assert s.projection.method == "tsne" and s.map.shape == pca.shape
+    assert len(partials) >= 3 and not np.allclose(partials[0], partials[-1])  # it moved
+    assert window.map_view.plotItem.getAxis("bottom").labelText == "t-SNE 1"
+    assert window.isWindowModified()
+    # decoding under the cursor follows the new map: a point's own position is on the data
+    with qtbot.waitSignal(window.preview.decoded_shown, timeout=LONG):
+        window.preview.show_position(s.map[10])
+    assert window.preview.last_confidence > 0.9

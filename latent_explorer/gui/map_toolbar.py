@@ -1,0 +1,58 @@
+"""The map's toolbar: which map to compute (PCA, t-SNE, UMAP), its progress, and Cancel."""
+from __future__ import annotations
+
+from PySide6.QtCore import Signal
+from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QPushButton, QToolBar, QWidget
+
+from ..tasks import Progress
+
+METHODS = [("PCA", "pca"), ("t-SNE", "tsne"), ("UMAP", "umap")]
+
+
+class MapToolbar(QToolBar):
+    compute_requested = Signal(str)  # the method
+    cancel_requested = Signal()
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__("Map", parent)
+        self.setObjectName("map_toolbar")
+        self.addWidget(QLabel(" Map: "))
+        self.method = QComboBox()
+        for text, key in METHODS:
+            self.method.addItem(text, key)
+        self.method.setToolTip("PCA is instant and exact to decode; t-SNE and UMAP show clusters "
+                               "better and animate while they optimise")
+        self.addWidget(self.method)
+        self.compute = QPushButton("Compute")
+        self.compute.clicked.connect(lambda: self.compute_requested.emit(self.method.currentData()))
+        self.addWidget(self.compute)
+        self.progress = QProgressBar()
+        self.progress.setMaximumWidth(220)
+        self.progress.setTextVisible(True)
+        self.addWidget(self.progress)
+        self.cancel = QPushButton("Cancel")
+        self.cancel.clicked.connect(self.cancel_requested)
+        self.addWidget(self.cancel)
+        self.set_busy(False)
+        self.set_enabled(False)
+
+    def set_enabled(self, enabled: bool) -> None:
+        self.method.setEnabled(enabled)
+        self.compute.setEnabled(enabled)
+
+    def set_busy(self, busy: bool) -> None:
+        self.progress.setVisible(busy)
+        self.cancel.setVisible(busy)
+        self.compute.setEnabled(not busy)
+        if busy:
+            self.progress.setRange(0, 0)
+
+    def show_progress(self, p: Progress) -> None:
+        self.progress.setRange(0, 1000)
+        self.progress.setValue(int(1000 * p.fraction))
+        self.progress.setFormat(p.message or "%p%")
+
+    def show_method(self, method: str) -> None:
+        index = self.method.findData(method)
+        if index >= 0:
+            self.method.setCurrentIndex(index)
