@@ -1,4 +1,5 @@
-"""The `latent-explorer` command: scan, train, resume, report, export, import, demo."""
+"""The `latent-explorer` command: scan, train, resume, report, export, import, demo, and the
+analysis commands of `cli_analysis` (project, directions, interpolate, anomalies)."""
 from __future__ import annotations
 
 import argparse
@@ -7,6 +8,8 @@ import sys
 from pathlib import Path
 
 from . import __version__
+from .cli_analysis import COMMANDS as ANALYSIS_COMMANDS
+from .cli_analysis import add_parsers as add_analysis_parsers
 from .errors import UserError
 
 
@@ -72,6 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("source", nargs="?", default="demo:digits")
     p.add_argument("-o", "--output", default=None, metavar="WORKSPACE")
     _add_train_options(p)
+    add_analysis_parsers(sub)
     return parser
 
 
@@ -240,6 +244,7 @@ def cmd_demo(args) -> int:
 COMMANDS = {
     "scan": cmd_scan, "train": cmd_train, "resume": cmd_resume,
     "report": cmd_report, "export": cmd_export, "demo": cmd_demo, "import": cmd_import,
+    **ANALYSIS_COMMANDS,
 }
 
 

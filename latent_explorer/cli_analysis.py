@@ -1,0 +1,146 @@
+"""The analysis commands of `latent-explorer`: project, directions, interpolate, anomalies.
+
+Each reads a workspace, computes with the Qt-free analysis package, stores what it computed back
+in the workspace (atomically) so the app opens it without computing again, and prints a summary
+or JSON."""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from .errors import UserError
+
+
+def add_parsers(sub) -> None:
+    p = sub.add_parser("project", help="compute a map (PCA, t-SNE, UMAP) of a workspace's latents")
+    p.add_argument("workspace")
+    p.add_argument("--method", default="umap", choices=["pca", "tsne", "umap"])
+    p.add_argument("--dim", type=int, default=2, choices=[2, 3])
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("-o", "--output", default=None, metavar="FILE",
+                   help="also write the coordinates (.csv with image paths, or .npy)")
+    p.add_argument("--no-save", action="store_true", help="do not store the map in the workspace")
+    p.add_argument("--quiet", action="store_true")
+
+    p = sub.add_parser("directions", help="every attribute direction with its held-out score and monotonicity")
+    p.add_argument("workspace")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--walks", type=int, default=16, metavar="N", help="walks per direction for monotonicity")
+    p.add_argument("--no-save", action="store_true")
+    p.add_argument("--quiet", action="store_true")
+
+
+def _load(path: str, need_model: bool = False):
+    from .pipeline import load_model
+    from .workspace.session_file import load_workspace
+
+    ws = load_workspace(path)
+    if ws.latents is None:
+        raise UserError("this workspace has no latents yet: train it first")
+    model = None
+    if need_model:
+        if not ws.has_decoder:
+            raise UserError("this workspace has no decoder (it was made from precomputed embeddings)")
+        model = load_model(ws)
+    return ws, model
+
+
+def _save_back(ws, path: str) -> None:
+    from .workspace.session_file import save_workspace
+
+    save_workspace(path, ws)
+
+
+def cmd_project(args) -> int:
+    from .analysis.diagnostics import trustworthiness_continuity
+    from .analysis.projection import Projection
+    from .cli_progress import drive
+    from .tasks import CancelToken
+    from .workspace.stored_map import store_map
+
+    ws, _ = _load(args.workspace)
+    z = ws.latents.mean
+    params = {} if args.method == "pca" else {"random_state": args.seed}
+    projection = Projection(args.method, args.dim, **params)
+    cancel = CancelToken()
+    drive(projection.fit_task(z, cancel), cancel, args.quiet)
+    emb = np.asarray(projection.embedding_)
+    placed = np.isfinite(emb).all(1)
+    quality = trustworthiness_continuity(z[placed], emb[placed], k=10)
+    if args.output:
+        _write_coordinates(Path(args.output), emb, ws.dataset)
+    if not args.no_save:
+        store_map(ws, projection)
+        _save_back(ws, args.workspace)
+    summary = {"method": args.method, "dim": args.dim, "n_points": int(len(emb)),
+               "trustworthiness": quality["trustworthiness"], "continuity": quality["continuity"]}
+    print(json.dumps(summary))
+    return 0
+
+
+def _write_coordinates(target: Path, emb: np.ndarray, dataset) -> None:
+    from .files import atomic_write_bytes
+
+    if target.suffix.lower() == ".npy":
+        import io
+
+        buf = io.BytesIO()
+        np.save(buf, emb.astype(np.float32), allow_pickle=False)
+        atomic_write_bytes(target, buf.getvalue())
+    elif target.suffix.lower() == ".csv":
+        import csv
+        import io
+
+        buf = io.StringIO()
+        w = csv.writer(buf)
+        axes = [f"map_{a}" for a in "xyz"[: emb.shape[1]]]
+        labels = dataset.label_list() if dataset.labels is not None else None
+        w.writerow(["index", "path", "label", *axes])
+        for i, row in enumerate(emb):
+            path = dataset.paths[i] if dataset.paths else ""
+            label = labels[i] if labels is not None else ""
+            w.writerow([i, path, "" if label is None else label, *(f"{v:.6g}" for v in row)])
+        atomic_write_bytes(target, buf.getvalue().encode("utf-8"))
+    else:
+        raise UserError(f"write coordinates to .csv or .npy, not '{target.suffix or target.name}'")
+    print(f"wrote {len(emb)} map coordinates to {target}", file=sys.stderr)
+
+
+def cmd_directions(args) -> int:
+    from .analysis.direction_set import DIRECTIONS_KEY, directions_to_state, score_monotonicity, standard_directions
+    from .cli_progress import drive
+    from .data.sources import reload_source
+    from .tasks import CancelToken
+
+    ws, model = _load(args.workspace, need_model=True)
+    cancel = CancelToken()
+    dataset = ws.dataset
+    try:
+        reloaded = drive(reload_source(ws.dataset.source, cancel), cancel, True)
+        if len(reloaded) == len(dataset):
+            dataset = reloaded
+    except UserError:
+        pass  # labels and attributes are in the workspace; images are not needed here
+    dirs = standard_directions(dataset, ws.latents, ws.train_idx, ws.val_idx)
+    dirs = drive(score_monotonicity(model, dirs, dataset, ws.latents, ws.train_idx, n_walks=args.walks),
+                 cancel, args.quiet)
+    if not args.no_save:
+        ws.extra_meta[DIRECTIONS_KEY], ws.extra_arrays[DIRECTIONS_KEY] = directions_to_state(dirs)
+        _save_back(ws, args.workspace)
+    rows = [{k: v for k, v in d.to_dict().items() if k != "unit"} for d in dirs]
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+    else:
+        for r in rows:
+            mono = r["monotonicity"]
+            print(f"{r['name']:<28} {r['kind']:<11} {r['score_name']:<28} {r['score']:.3f}   "
+                  f"monotonicity {mono['spearman']:+.2f}, moved {mono['moved']:.0%} of range")
+    return 0
+
+
+COMMANDS = {"project": cmd_project, "directions": cmd_directions}
+
+__all__ = ["COMMANDS", "add_parsers"]
