@@ -1,0 +1,50 @@
+"""The one entry point (``latent-explorer``, ``python main.py``, the frozen app): the window,
+the self-test, or the command line.
+
+    latent-explorer                       the desktop window
+    latent-explorer --demo                the window, training on demo:digits at once
+    latent-explorer demo --screenshot F   train the demo, save a picture of the window, quit
+    latent-explorer --headless-demo       no window: train on demo:digits and print the report
+    latent-explorer selftest              prove the app works here (one JSON line; exit 0 = ok)
+    latent-explorer SUBCOMMAND …          the command line (scan, train, report, project, …)
+
+Qt is imported only for the window and the self-test: the command line runs without it."""
+from __future__ import annotations
+
+import sys
+
+
+def run(argv: list[str]) -> int:
+    if argv[:1] == ["selftest"]:
+        from .gui.selftest import run_selftest
+
+        return run_selftest()
+    if argv[:1] == ["demo"] and "--screenshot" in argv:
+        return run(["--demo"] + argv[1:])
+    if argv and not argv[0].startswith("-"):
+        from .cli import main as cli_main
+
+        return cli_main(argv)
+    if argv and argv[0] in ("--version", "-h", "--help"):
+        from .cli import main as cli_main
+
+        return cli_main(argv)
+    if argv and argv[0] == "--headless-demo":
+        from .cli import main as cli_main
+
+        return cli_main(["demo"] + argv[1:])
+    from .gui.app import has_display, main as gui_main
+
+    if argv[:1] == ["--demo"] and "--screenshot" not in argv and not has_display():
+        print("latent-explorer: no display found, running the demo in the terminal instead "
+              "(use --demo --screenshot FILE.png for a picture of the window)", file=sys.stderr)
+        return run(["--headless-demo"] + argv[1:])
+    return gui_main(argv)
+
+
+def main() -> int:
+    return run(sys.argv[1:])
+
+
+if __name__ == "__main__":
+    sys.exit(main())
