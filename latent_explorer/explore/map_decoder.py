@@ -68,16 +68,16 @@ class MapDecoder:
         image = None if self.model is None else self.decode(z)[0]
         return Decoded(p[0], z[0], float(conf[0]), image)
 
-    def atlas(self, n: int, lo=None, hi=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """An n × n grid of tiles over the rectangle lo..hi (default: the whole 2-D map):
-        (tile centres (n*n, 2), images (n*n, H, W, C), confidence (n*n,)), rows from the
-        bottom (lowest y) up."""
+    def atlas(self, n: int, lo=None, hi=None, ny: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """A grid of n columns × ``ny`` (default n) rows of tile centres spanning lo..hi (default:
+        the whole 2-D map): (centres (ny*n, 2), images (ny*n, H, W, C), confidence (ny*n,)),
+        rows from the bottom (lowest y) up."""
         if self.dim != 2:
             raise UserError("the decoded atlas tiles a 2-D map")
         if lo is None or hi is None:
             lo, hi = self.inverse_map.bounds
         xs = np.linspace(lo[0], hi[0], n)
-        ys = np.linspace(lo[1], hi[1], n)
+        ys = np.linspace(lo[1], hi[1], ny or n)
         gx, gy = np.meshgrid(xs, ys, indexing="xy")
         centres = np.stack([gx.ravel(), gy.ravel()], axis=1)
         z, conf = self.latent_at(centres)

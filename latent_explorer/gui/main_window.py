@@ -18,6 +18,7 @@ from .. import __version__
 from ..errors import UserError
 from ..explore.steering import Steering
 from ..session import Session
+from .atlas import AtlasLayer
 from .map_toolbar import MapToolbar
 from .map_view import MapView
 from .model_panel import ModelPanel
@@ -65,6 +66,7 @@ class MainWindow(QMainWindow):
         self.points_label = QLabel()
         self.statusBar().addPermanentWidget(self.hover_label)
         self.statusBar().addPermanentWidget(self.points_label)
+        self.atlas = AtlasLayer(self.map_view.plotItem, self.steering)
         self.map_toolbar = MapToolbar(self)
         self.addToolBar(self.map_toolbar)
         self.map_toolbar.compute_requested.connect(self.compute_map)
@@ -127,6 +129,9 @@ class MainWindow(QMainWindow):
         m = bar.addMenu("&View")
         self.fullscreen_action = self._action(m, "&Full screen", self._toggle_full_screen, "F11")
         self.fullscreen_action.setCheckable(True)
+        self.atlas_action = self._action(m, "Decoded &atlas", self.atlas.set_enabled, "Ctrl+D",
+                                         "tile decoded images over the map; refines as you zoom")
+        self.atlas_action.setCheckable(True)
         m.addSeparator()
         m.addAction(self.model_dock.toggleViewAction())
         m.addAction(self.preview_dock.toggleViewAction())
@@ -308,6 +313,7 @@ class MainWindow(QMainWindow):
         self.session.cancel_pending()
         self.runner.shutdown()
         self.preview.shutdown()
+        self.atlas.shutdown()
         self.sliders.shutdown()
         self.session.disconnect_all()
 

@@ -29,10 +29,10 @@ class MapToolbar(QToolBar):
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)
-        self.addWidget(self.progress)
+        self._progress_action = self.addWidget(self.progress)
         self.cancel = QPushButton("Cancel")
         self.cancel.clicked.connect(self.cancel_requested)
-        self.addWidget(self.cancel)
+        self._cancel_action = self.addWidget(self.cancel)
         self.set_busy(False)
         self.set_enabled(False)
 
@@ -41,8 +41,8 @@ class MapToolbar(QToolBar):
         self.compute.setEnabled(enabled)
 
     def set_busy(self, busy: bool) -> None:
-        self.progress.setVisible(busy)
-        self.cancel.setVisible(busy)
+        self._progress_action.setVisible(busy)  # a toolbar shows and hides its widgets' actions
+        self._cancel_action.setVisible(busy)
         self.compute.setEnabled(not busy)
         if busy:
             self.progress.setRange(0, 0)

@@ -143,3 +143,33 @@ def test_a_tsne_map_animates_then_replaces_the_pca_map(window, qtbot, saved_digi
     with qtbot.waitSignal(window.preview.decoded_shown, timeout=LONG):
         window.preview.show_position(s.map[10])
     assert window.preview.last_confidence > 0.9
+
+
+def test_decoded_atlas_tiles_the_view_and_refines_when_zooming(window, qtbot, saved_digits_workspace):
+    opened(window, saved_digits_workspace)
+    atlas, vb = window.atlas, window.map_view.plotItem.vb
+    with qtbot.waitSignal(atlas.shown, timeout=LONG):
+        window.atlas_action.trigger()
+    first = atlas.image.mapRectToParent(atlas.image.boundingRect())
+    (x0, x1), _ = vb.viewRange()
+    assert np.isclose(first.left(), x0) and np.isclose(first.width(), x1 - x0)
+    img = atlas.image.image
+    assert img.shape[0] % 16 == 0 and img.shape[1] % 16 == 0 and img[..., 3].min() > 0
+    with qtbot.waitSignal(atlas.shown, timeout=LONG):
+        vb.scaleBy((0.4, 0.4))
+    second = atlas.image.mapRectToParent(atlas.image.boundingRect())
+    assert second.width() < 0.5 * first.width()  # same tiles on screen, finer steps in the map
+    window.atlas_action.trigger()
+    assert not atlas.image.isVisible()
+
+
+def test_atlas_tiles_are_upright_and_placed_bottom_up():
+    from latent_explorer.gui.atlas import compose
+
+    tiles = np.zeros((6, 4, 4, 1), np.uint8)
+    tiles[:, 0, :, 0] = 255  # every tile's top row is white
+    tiles[5, 1:, :, 0] = 7  # the last tile is the top-right one
+    out = compose(tiles, np.ones(6), nx=3, ny=2)
+    assert out.shape == (8, 12, 4)
+    assert (out[3, :, 0] == 255).all() and (out[7, :, 0] == 255).all()  # top rows come last
+    assert out[4:8, 8:12, 0].min() >= 7 and out[0:4, 8:12, 0].max() in (0, 255)
