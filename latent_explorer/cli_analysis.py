@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import numpy as np
 
@@ -71,7 +70,10 @@ def cmd_project(args) -> int:
     placed = np.isfinite(emb).all(1)
     quality = trustworthiness_continuity(z[placed], emb[placed], k=10)
     if args.output:
-        _write_coordinates(Path(args.output), emb, ws.dataset)
+        from .workspace.exports import write_map_coordinates
+
+        target = write_map_coordinates(args.output, emb, ws.dataset)
+        print(f"wrote {len(emb)} map coordinates to {target}", file=sys.stderr)
     if not args.no_save:
         store_map(ws, projection)
         _save_back(ws, args.workspace)
@@ -79,34 +81,6 @@ def cmd_project(args) -> int:
                "trustworthiness": quality["trustworthiness"], "continuity": quality["continuity"]}
     print(json.dumps(summary))
     return 0
-
-
-def _write_coordinates(target: Path, emb: np.ndarray, dataset) -> None:
-    from .files import atomic_write_bytes
-
-    if target.suffix.lower() == ".npy":
-        import io
-
-        buf = io.BytesIO()
-        np.save(buf, emb.astype(np.float32), allow_pickle=False)
-        atomic_write_bytes(target, buf.getvalue())
-    elif target.suffix.lower() == ".csv":
-        import csv
-        import io
-
-        buf = io.StringIO()
-        w = csv.writer(buf)
-        axes = [f"map_{a}" for a in "xyz"[: emb.shape[1]]]
-        labels = dataset.label_list() if dataset.labels is not None else None
-        w.writerow(["index", "path", "label", *axes])
-        for i, row in enumerate(emb):
-            path = dataset.paths[i] if dataset.paths else ""
-            label = labels[i] if labels is not None else ""
-            w.writerow([i, path, "" if label is None else label, *(f"{v:.6g}" for v in row)])
-        atomic_write_bytes(target, buf.getvalue().encode("utf-8"))
-    else:
-        raise UserError(f"write coordinates to .csv or .npy, not '{target.suffix or target.name}'")
-    print(f"wrote {len(emb)} map coordinates to {target}", file=sys.stderr)
 
 
 def cmd_directions(args) -> int:

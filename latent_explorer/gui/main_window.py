@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import platform
 
+import numpy as np
 import pyqtgraph as pg
 from PySide6.QtCore import Qt, qVersion
 from PySide6.QtGui import QAction, QKeySequence
@@ -19,10 +20,12 @@ from ..errors import UserError
 from ..explore.steering import Steering
 from ..session import Session
 from .atlas import AtlasLayer
+from .file_actions import FileActions
 from .map_toolbar import MapToolbar
 from .map_view import MapView
 from .model_panel import ModelPanel
 from .preview import PreviewPanel
+from .settings import AppSettings
 from .sliders import SlidersPanel
 from .workers import MainThreadDispatcher, TaskRunner, TaskWorker
 
@@ -40,6 +43,9 @@ class MainWindow(QMainWindow):
         self.session = Session(dispatch=self.dispatcher)
         self.steering = Steering(self.session)
         self.runner = TaskRunner(self)
+        self.settings = AppSettings()
+        self.files = FileActions(self)
+        self.chosen = np.zeros(0, np.int64)  # a lasso/box selection, when there is one
         self.ask_before_discarding = True
         self._training_worker: TaskWorker | None = None
         self._closed = False
@@ -87,6 +93,11 @@ class MainWindow(QMainWindow):
         self.runner.stopped.connect(self._on_task_stopped)
         self.resize(1360, 860)
         self.resizeDocks([self.model_dock, self.preview_dock], [380, 360], Qt.Orientation.Horizontal)
+        geometry, state = self.settings.window()
+        if geometry is not None:
+            self.restoreGeometry(geometry)
+        if state is not None:
+            self.restoreState(state)
         self._on_workspace(None)
 
     def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
@@ -119,7 +130,9 @@ class MainWindow(QMainWindow):
         self.save_action = self._action(m, "&Save", self.save, QKeySequence.StandardKey.Save)
         self.save_as_action = self._action(m, "Save &As…", self.save_as, "Ctrl+Shift+S")
         m.addSeparator()
-        self._action(m, "&Quit", self.close, "Ctrl+Q")
+        quit_action = self._action(m, "&Quit", self.close, "Ctrl+Q")
+        self.files.build(m, self.save_action)
+        m.insertSeparator(quit_action)
         m = bar.addMenu("&Edit")
         self.undo_action = self._action(m, "&Undo slider edit", self.steering.undo,
                                         QKeySequence.StandardKey.Undo, "undo the last slider change")
@@ -154,6 +167,8 @@ class MainWindow(QMainWindow):
             return None
         self._training_worker = worker
         self.model_panel.set_training(True)
+        if os.path.isdir(source):
+            self.files.remember("folders", source)
         worker.failed.connect(lambda exc, tb: self._on_failed("Training failed", exc, tb))
         worker.cancelled.connect(lambda: self._show_status("training cancelled"))
         return worker
@@ -187,6 +202,7 @@ class MainWindow(QMainWindow):
             return None
         path = os.fspath(path)
         worker = self.runner.start("workspace", lambda t: self.session.open_task(path, t))
+        worker.finished.connect(lambda _ws: self.files.remember("workspaces", path))
         worker.progressed.connect(lambda p: self._show_status(p.message))
         worker.failed.connect(lambda exc, tb: self._on_failed("Cannot open the workspace", exc, tb))
         return worker
@@ -203,10 +219,11 @@ class MainWindow(QMainWindow):
 
     def _save_to(self, path: str) -> bool:
         try:
-            self.session.save(path)
+            path = self.session.save(path)
         except (UserError, OSError) as exc:
             self.show_error("Cannot save", str(exc))
             return False
+        self.files.remember("workspaces", path)
         return True
 
     # ------------------------------------------------------------------ reactions
@@ -248,6 +265,12 @@ class MainWindow(QMainWindow):
         if self.session.projection is not None:
             self.map_toolbar.show_method(self.session.projection.method)
         self.points_label.setText(f"{n:,} points" if n else "")
+
+    def selected_indices(self) -> np.ndarray:
+        """The lasso/box selection, else the clicked image, else nothing."""
+        if len(self.chosen):
+            return self.chosen
+        return np.array([self.session.selected]) if self.session.selected >= 0 else np.zeros(0, np.int64)
 
     def _on_hover(self, index: int) -> None:
         self.hover_label.setText(self.session.describe(index) if index >= 0 else "")
@@ -302,6 +325,7 @@ class MainWindow(QMainWindow):
         if not self._closed and not self._confirm_discard():
             event.ignore()
             return
+        self.settings.save_window(self.saveGeometry(), self.saveState())
         self.shutdown()
         event.accept()
 
