@@ -109,6 +109,8 @@ class ModelPanel(QWidget):
         row.addWidget(self.open_folder_button)
         self.source_info = QLabel("Pick a demo or a folder of images, then Train.")
         self.source_info.setWordWrap(True)
+        self.source_info.setOpenExternalLinks(False)
+        self.source_info.linkActivated.connect(lambda _link: self.show_skipped())
         col = QVBoxLayout(box)
         col.addLayout(row)
         col.addWidget(self.source_info)
@@ -253,6 +255,17 @@ class ModelPanel(QWidget):
         tiles = grid([originals, reconstructions], gap=1)
         self.strip.setPixmap(scaled_pixmap(tiles, STRIP_WIDTH))
 
+    def show_skipped(self):
+        """Open the list of skipped files with their reasons (returns the dialog)."""
+        from .skipped_dialog import SkippedDialog
+
+        ws = self.session.workspace
+        dialog = SkippedDialog([] if ws is None else ws.dataset.skipped, self)
+        dialog.setModal(False)
+        dialog.show()
+        self._skipped_dialog = dialog
+        return dialog
+
     def _on_workspace(self, ws) -> None:
         if ws is None:
             self.loss_plot.clear_history()
@@ -271,6 +284,8 @@ class ModelPanel(QWidget):
             self.progress_text.setText(ws.train_message or ws.train_status)
         n, skipped = len(ws.dataset), ws.dataset.skipped
         info = f"{n:,} images loaded, {len(skipped)} skipped"
+        if skipped:
+            info += " — <a href='#skipped'>show why</a>"
         self.source_info.setText(info)
         self.source_info.setToolTip("\n".join(f"{s.path}: {s.reason}" for s in skipped[:30]))
         rows = "".join(

@@ -87,3 +87,21 @@ def test_exports_write_real_files(window, qtbot, saved_digits_workspace, tmp_pat
     assert open(svg).read().count("<") > 1000
     assert window.files.export("picture", str(tmp_path / "map.gif")) is None
     assert ".png or .svg" in shown[-1]
+
+
+def test_skipped_files_are_one_click_away(window, qtbot, tmp_path):
+    from tests.cli.test_cli import make_folder
+
+    root = make_folder(tmp_path / "imgs")
+    with qtbot.waitSignal(window.session.training_finished, timeout=LONG):
+        window.start_training(str(root), {"epochs": 1, "latent_dim": 2, "threads": 1})
+    info = window.model_panel.source_info
+    assert "20 images loaded, 2 skipped" in info.text() and "show why" in info.text()
+    info.linkActivated.emit("#skipped")
+    dialog = window.model_panel._skipped_dialog
+    assert dialog.isVisible() and dialog.table.rowCount() == 2
+    rows = {dialog.table.item(r, 0).text(): dialog.table.item(r, 1).text() for r in range(2)}
+    assert any(p.endswith("empty.png") and "empty" in why for p, why in rows.items())
+    assert any(p.endswith("notes.jpg") and "not an image" in why.lower() for p, why in rows.items())
+    assert window.settings.recent("folders")[0] == str(root)
+    dialog.close()
