@@ -182,7 +182,12 @@ def cmd_report(args) -> int:
 
     ws = load_workspace(args.workspace)
     if args.json:
-        print(json.dumps(ws.report, ensure_ascii=False))
+        from .analysis.report_extra import extended_report
+        from .pipeline import _pca_map
+
+        report = dict(ws.report)
+        report.update(extended_report(ws, _pca_map(ws), int(ws.train_params.get("seed", 0))))
+        print(json.dumps(report, ensure_ascii=False))
     else:
         print(summary_line(ws.report))
         for key in ("attribute_r2", "attribute_r2_knn"):

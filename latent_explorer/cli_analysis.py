@@ -68,7 +68,7 @@ def cmd_project(args) -> int:
     drive(projection.fit_task(z, cancel), cancel, args.quiet)
     emb = np.asarray(projection.embedding_)
     placed = np.isfinite(emb).all(1)
-    quality = trustworthiness_continuity(z[placed], emb[placed], k=10)
+    trust, cont = trustworthiness_continuity(z[placed], emb[placed], k=10)
     if args.output:
         from .workspace.exports import write_map_coordinates
 
@@ -78,7 +78,7 @@ def cmd_project(args) -> int:
         store_map(ws, projection)
         _save_back(ws, args.workspace)
     summary = {"method": args.method, "dim": args.dim, "n_points": int(len(emb)),
-               "trustworthiness": quality["trustworthiness"], "continuity": quality["continuity"]}
+               "trustworthiness": round(trust, 4), "continuity": round(cont, 4)}
     print(json.dumps(summary))
     return 0
 

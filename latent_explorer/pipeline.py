@@ -10,6 +10,7 @@ import numpy as np
 
 from .analysis.latents import encode_dataset
 from .analysis.report import build_report
+from .analysis.report_extra import extended_report
 from .data.dataset import Dataset
 from .data.sources import open_source
 from .errors import UserError
@@ -125,7 +126,17 @@ def finish_workspace(ws: Workspace, dataset: Dataset) -> Workspace:
         train_status=ws.train_status,
         train_message=ws.train_message,
     )
+    ws.report.update(extended_report(ws, _pca_map(ws), seed))
     return ws
+
+
+def _pca_map(ws: Workspace) -> dict[str, np.ndarray]:
+    z = None if ws.latents is None else ws.latents.mean
+    if z is None or len(z) < 4 or z.shape[1] < 2:
+        return {}
+    from sklearn.decomposition import PCA
+
+    return {"pca-2d": PCA(2, random_state=0).fit_transform(np.asarray(z, np.float64))}
 
 
 def train_source(spec: str, options: TrainOptions, cancel: CancelToken | None = None):

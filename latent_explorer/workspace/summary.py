@@ -22,6 +22,22 @@ def diagnostic_rows(ws: Workspace) -> list[tuple[str, str]]:
         rows.append(("5-NN accuracy", f"{num('knn_accuracy')} (PCA of pixels {num('pca_knn_accuracy')})"))
     if "recon_mse_val" in r:
         rows.append(("Recon. MSE", f"held-out {num('recon_mse_val', '{:.4f}')}, train {num('recon_mse_train', '{:.4f}')}"))
+    fit = r.get("fit_verdict")
+    if isinstance(fit, dict) and "verdict" in fit:
+        rows.append(("Fit", f"{fit['verdict']}: {fit.get('reason', '')}"))
+    if isinstance(r.get("psnr"), dict):
+        rows.append(("PSNR", f"held-out {r['psnr'].get('val')} dB · compression {r.get('compression_ratio', '?')}×"))
+    trust = r.get("trustworthiness")
+    if isinstance(trust, dict) and trust:
+        cont = r.get("continuity") or {}
+        rows.append(("Map quality", ", ".join(
+            f"{name}: trust {t:.2f}, continuity {cont.get(name, float('nan')):.2f}" for name, t in trust.items())))
+    clusters = r.get("clusters")
+    if isinstance(clusters, dict) and clusters.get("purity") is not None:
+        rows.append(("Clusters", f"{clusters['count']} k-means clusters, purity {clusters['purity']:.2f} vs labels"))
+    topo = r.get("topology")
+    if isinstance(topo, dict) and "components" in topo:
+        rows.append(("Topology", f"{topo['components']} component(s), {topo.get('loops', 0)} loop(s)"))
     if r.get("active_units") is not None:
         rows.append(("Active units", f"{r['active_units']} of {r.get('latent_dim', '?')}"))
     if ws.train_message and ws.train_status not in ("finished", ""):

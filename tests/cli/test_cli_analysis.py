@@ -39,3 +39,31 @@ def test_directions_text_and_a_workspace_without_decoder(ws_copy, tmp_path, caps
     assert "toward 3" in out and "monotonicity" in out
     assert "directions" not in load_workspace(ws_copy).extra_meta
     assert main(["directions", str(tmp_path / "missing.lexp")]) == 2
+
+
+def test_report_json_has_the_diagnostics_a_person_acts_on(ws_copy, capsys):
+    assert main(["report", str(ws_copy), "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert r["fit_verdict"]["verdict"] in ("underfitting", "overfitting", "good fit")
+    assert r["fit_verdict"]["reason"]
+    assert 10 < r["psnr"]["val"] < 40 and r["compression_ratio"] == 16.0  # 16×16 px → 16 values
+    assert 0.7 < r["trustworthiness"]["pca-2d"] <= 1 and 0.7 < r["continuity"]["pca-2d"] <= 1
+    assert r["clusters"]["count"] == 10 and r["clusters"]["purity"] > 0.5  # well above 0.1 chance
+    assert r["topology"]["components"] >= 1 and r["topology"]["loops"] >= 0
+    assert len(r["kl_per_dimension"]) == 16
+
+
+def test_project_stores_the_map_and_writes_coordinates(ws_copy, tmp_path, capsys):
+    out = tmp_path / "tsne.csv"
+    assert main(["project", str(ws_copy), "--method", "tsne", "-o", str(out), "--quiet"]) == 0
+    summary = json.loads(capsys.readouterr().out)
+    assert summary["method"] == "tsne" and summary["n_points"] == 1797
+    assert summary["trustworthiness"] > 0.9  # t-SNE keeps neighbourhoods
+    lines = out.read_text().splitlines()
+    assert lines[0] == "index,path,label,map_x,map_y" and len(lines) == 1798
+    ws = load_workspace(ws_copy)
+    assert ws.extra_meta["map"]["method"] == "tsne"
+    assert main(["report", str(ws_copy), "--json"]) == 0
+    r = json.loads(capsys.readouterr().out)
+    assert set(r["trustworthiness"]) == {"pca-2d", "tsne-2d"}
+    assert r["trustworthiness"]["tsne-2d"] > r["trustworthiness"]["pca-2d"]
