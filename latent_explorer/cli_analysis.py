@@ -31,6 +31,18 @@ def add_parsers(sub) -> None:
     p.add_argument("--no-save", action="store_true")
     p.add_argument("--quiet", action="store_true")
 
+    p = sub.add_parser("anomalies", help="the most unusual images, by reconstruction error and latent density")
+    p.add_argument("workspace")
+    p.add_argument("--top", type=int, default=20, metavar="K")
+    p.add_argument("--by", default="combined", choices=["combined", "recon", "density"])
+    p.add_argument("--k", type=int, default=10, help="neighbours for the density score")
+    p.add_argument("--json", action="store_true")
+    p.add_argument("--no-save", action="store_true")
+    p.add_argument("--quiet", action="store_true")
+
+
+ANOMALY_KEY = "anomalies"
+
 
 def _load(path: str, need_model: bool = False):
     from .pipeline import load_model
@@ -115,6 +127,35 @@ def cmd_directions(args) -> int:
     return 0
 
 
-COMMANDS = {"project": cmd_project, "directions": cmd_directions}
+def cmd_anomalies(args) -> int:
+    from .analysis.anomalies import anomaly_scores_task, top_anomalies
+    from .cli_progress import drive
+    from .tasks import CancelToken
+
+    ws, _ = _load(args.workspace)
+    cancel = CancelToken()
+    scores = drive(anomaly_scores_task(ws.latents.mean, ws.latents.recon_error, args.k, cancel=cancel),
+                   cancel, args.quiet)
+    rows = top_anomalies(scores, args.top, args.by)
+    ds = ws.dataset
+    for r in rows:
+        i = r["index"]
+        r["path"] = ds.paths[i] if ds.paths else None
+        r["label"] = None if ds.labels is None or ds.labels[i] < 0 else ds.label_names[ds.labels[i]]
+    if not args.no_save:
+        ws.extra_meta[ANOMALY_KEY] = {"k": scores.k, "by": args.by}
+        ws.extra_arrays[f"{ANOMALY_KEY}.density"] = scores.density.astype(np.float32)
+        ws.extra_arrays[f"{ANOMALY_KEY}.combined"] = scores.combined.astype(np.float32)
+        _save_back(ws, args.workspace)
+    if args.json:
+        print(json.dumps(rows, ensure_ascii=False))
+    else:
+        for rank, r in enumerate(rows, 1):
+            where = r["path"] or f"#{r['index']}"
+            print(f"{rank:>3}. {where}" + (f" [{r['label']}]" if r["label"] else "") + f" — {r['reason']}")
+    return 0
+
+
+COMMANDS = {"project": cmd_project, "directions": cmd_directions, "anomalies": cmd_anomalies}
 
 __all__ = ["COMMANDS", "add_parsers"]

@@ -67,3 +67,17 @@ def test_project_stores_the_map_and_writes_coordinates(ws_copy, tmp_path, capsys
     r = json.loads(capsys.readouterr().out)
     assert set(r["trustworthiness"]) == {"pca-2d", "tsne-2d"}
     assert r["trustworthiness"]["tsne-2d"] > r["trustworthiness"]["pca-2d"]
+
+
+def test_anomalies_lists_the_most_unusual_images_with_reasons(ws_copy, capsys):
+    assert main(["anomalies", str(ws_copy), "--top", "7", "--json", "--quiet"]) == 0
+    rows = json.loads(capsys.readouterr().out)
+    assert len(rows) == 7
+    assert [r["combined"] for r in rows] == sorted((r["combined"] for r in rows), reverse=True)
+    assert all(r["combined"] > 98 and r["reason"] and r["path"].endswith(".png") for r in rows)
+    ws = load_workspace(ws_copy)
+    err = ws.latents.recon_error
+    worst = int(np.argmax(err))
+    assert worst in [r["index"] for r in rows]  # the worst-reconstructed image is among them
+    assert ws.extra_arrays["anomalies.combined"].shape == (1797,)
+    assert main(["anomalies", str(ws_copy), "--top", "0"]) == 2
