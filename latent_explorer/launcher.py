@@ -15,6 +15,9 @@ import sys
 
 
 def run(argv: list[str]) -> int:
+    from .analysis.warmup import configure_numba_cache
+
+    configure_numba_cache()  # before anything imports numba
     if argv[:1] == ["selftest"]:
         from .gui.selftest import run_selftest
 

@@ -10,7 +10,6 @@ from dataclasses import dataclass, field, replace
 from typing import Any, Callable, Sequence
 
 import numpy as np
-from sklearn.metrics import r2_score
 
 _EPS = 1e-12
 
@@ -188,6 +187,8 @@ def direction_from_attribute(
     slope, intercept = np.polyfit(p_tr, vt, 1) if np.ptp(p_tr) > 0 else (0.0, vt.mean())
     score = None
     if len(va) >= 2 and np.ptp(values[va]) > 0:
+        from sklearn.metrics import r2_score  # imported when used: the window opens without it
+
         score = float(r2_score(values[va], slope * (z[va] @ unit) + intercept))
     return Direction(
         name=name,

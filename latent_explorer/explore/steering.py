@@ -193,7 +193,7 @@ class Steering:
             raise UserError("no latents yet")
         if len(idx_a) == 0 or len(idx_b) == 0:
             raise UserError("select two groups of points first (A and B)")
-        n = sum(1 for d in self.directions if d.kind == "selections")
+        n = sum(1 for d in self.directions if d.kind == "selection")
         d = direction_from_selections(ws.latents.mean, idx_a, idx_b, name or f"A → B #{n + 1}")
         return self.add_direction(d)
 

@@ -10,6 +10,7 @@ from PySide6.QtCore import QTimer
 from PySide6.QtWidgets import QApplication
 
 from .. import __version__
+from . import gc_guard
 from .main_window import APP_TITLE, MainWindow
 
 
@@ -30,6 +31,7 @@ def make_app() -> QApplication:
     app.setApplicationName(APP_TITLE)
     app.setOrganizationName("latent-explorer")
     app.setApplicationVersion(__version__)
+    gc_guard.install(app)
     return app
 
 
@@ -48,6 +50,10 @@ def main(argv: list[str] | None = None) -> int:
     app = make_app()
     window = MainWindow()
     window.show()
+    from ..analysis.warmup import warm_up_in_background
+    from .scatter import warm_up as warm_up_renderer
+
+    QTimer.singleShot(300, lambda: warm_up_in_background([warm_up_renderer]))
     # Ctrl-C in the terminal closes the window cleanly (Python only sees signals between events).
     signal.signal(signal.SIGINT, lambda *_: window.close())
     heartbeat = QTimer(window)

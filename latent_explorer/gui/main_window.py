@@ -77,6 +77,9 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.map_toolbar)
         self.map_toolbar.compute_requested.connect(self.compute_map)
         self.map_toolbar.cancel_requested.connect(lambda: self.runner.cancel("map"))
+        self.map_toolbar.colour_requested.connect(self.map_view.set_colour_by)
+        self.map_toolbar.tool_requested.connect(self.map_view.selection_tool.set_mode)
+        self.map_view.selection_tool.selected.connect(self.choose)
         self._build_menus()
         self.setAcceptDrops(True)
 
@@ -259,9 +262,22 @@ class MainWindow(QMainWindow):
         self.save_as_action.setEnabled(has)
         self._update_title()
 
+    def choose(self, indices, tool: str = "lasso") -> None:
+        """A lasso/box selection: highlighted on the map, exported by File ▸ Export ▸ Selection,
+        used as A or B of a direction in the sliders dock."""
+        self.chosen = np.asarray(indices, np.int64)
+        self.map_view.scatter.setHighlight(self.chosen)
+        self.sliders.set_chosen(self.chosen)
+        self._show_status(f"{len(self.chosen):,} images selected with the {tool}")
+
     def _on_map(self, positions) -> None:
         n = 0 if positions is None else len(positions)
         self.map_toolbar.set_enabled(n > 0)
+        from ..explore.colouring import colour_options
+
+        self.map_toolbar.set_colour_options(colour_options(self.session), self.map_view.colour_by)
+        if positions is None or len(self.chosen) and self.chosen.max() >= n:
+            self.chosen = np.zeros(0, np.int64)
         if self.session.projection is not None:
             self.map_toolbar.show_method(self.session.projection.method)
         self.points_label.setText(f"{n:,} points" if n else "")

@@ -12,6 +12,8 @@ METHODS = [("PCA", "pca"), ("t-SNE", "tsne"), ("UMAP", "umap")]
 class MapToolbar(QToolBar):
     compute_requested = Signal(str)  # the method
     cancel_requested = Signal()
+    colour_requested = Signal(str)  # a key of explore.colouring.colour_options
+    tool_requested = Signal(str)  # "pan", "lasso" or "box"
 
     def __init__(self, parent: QWidget | None = None) -> None:
         super().__init__("Map", parent)
@@ -26,6 +28,22 @@ class MapToolbar(QToolBar):
         self.compute = QPushButton("Compute")
         self.compute.clicked.connect(lambda: self.compute_requested.emit(self.method.currentData()))
         self.addWidget(self.compute)
+        self.addSeparator()
+        self.addWidget(QLabel(" Colour: "))
+        self.colour = QComboBox()
+        self.colour.setToolTip("colour the points by a label, an attribute, the reconstruction "
+                               "error, the anomaly score or the cluster")
+        self.colour.currentIndexChanged.connect(
+            lambda _i: self.colour_requested.emit(self.colour.currentData() or "label"))
+        self.addWidget(self.colour)
+        self.addSeparator()
+        self.addWidget(QLabel(" Drag: "))
+        self.tool = QComboBox()
+        for text, key in (("pan", "pan"), ("lasso select", "lasso"), ("box select", "box")):
+            self.tool.addItem(text, key)
+        self.tool.setToolTip("what a drag on the map does (Shift-drag: lasso, Ctrl-drag: box, always)")
+        self.tool.currentIndexChanged.connect(lambda _i: self.tool_requested.emit(self.tool.currentData()))
+        self.addWidget(self.tool)
         self.progress = QProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)
@@ -37,8 +55,17 @@ class MapToolbar(QToolBar):
         self.set_enabled(False)
 
     def set_enabled(self, enabled: bool) -> None:
-        self.method.setEnabled(enabled)
-        self.compute.setEnabled(enabled)
+        for w in (self.method, self.compute, self.colour, self.tool):
+            w.setEnabled(enabled)
+
+    def set_colour_options(self, options: list[tuple[str, str]], current: str) -> None:
+        self.colour.blockSignals(True)
+        self.colour.clear()
+        for key, title in options:
+            self.colour.addItem(title, key)
+        i = self.colour.findData(current)
+        self.colour.setCurrentIndex(max(i, 0))
+        self.colour.blockSignals(False)
 
     def set_busy(self, busy: bool) -> None:
         self._progress_action.setVisible(busy)  # a toolbar shows and hides its widgets' actions

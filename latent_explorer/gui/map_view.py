@@ -8,11 +8,13 @@ from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QPoint, QPointF, Qt, Signal
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer, Signal
 from PySide6.QtWidgets import QWidget
 
 from ..explore.steering import Steering
 from ..session import Session
+from .scatter import legend_proxy, make_scatter_item, prepare_view
+from .selection_tools import SelectionTool
 
 PALETTE = [  # matplotlib's tab10 then the light half of tab20
     "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
@@ -23,6 +25,11 @@ UNLABELLED = "#9a9a9a"
 PICK_RADIUS = 10  # pixels
 POINT_SIZE = 6
 MAX_LEGEND = 30
+
+
+def _with_alpha(colour: str, alpha: int = 200) -> tuple[int, int, int, int]:
+    c = pg.mkColor(colour)
+    return (c.red(), c.green(), c.blue(), alpha)
 
 
 class MapView(pg.PlotWidget):
@@ -39,8 +46,19 @@ class MapView(pg.PlotWidget):
         self.setMinimumSize(320, 240)
         self.legend = self.addLegend(offset=(-8, 8), brush=pg.mkBrush(255, 255, 255, 215),
                                      pen=pg.mkPen("#cccccc"), labelTextSize="9pt")
-        self.groups: list[tuple[pg.ScatterPlotItem, np.ndarray]] = []
         self.positions: np.ndarray | None = None
+        self.colour_by = "label"
+        self._legend_proxies: list = []
+        self.scatter = make_scatter_item(size_px=POINT_SIZE)
+        prepare_view(self, self.scatter)
+        self.plotItem.addItem(self.scatter)
+        self.selection_tool = SelectionTool(self, self.scatter)
+        self.colour_map = pg.colormap.get("viridis")
+        self.colour_bar = pg.ColorBarItem(colorMap=self.colour_map, interactive=False, width=12)
+        self.colour_bar.setVisible(False)
+        self.plotItem.layout.addItem(self.colour_bar, 2, 5)
+        self.colour_bar_label = pg.LabelItem("", angle=90, size="9pt")
+        self.plotItem.layout.addItem(self.colour_bar_label, 2, 6)
         self._hover_index = -1
         self._hover_marker = pg.ScatterPlotItem(size=POINT_SIZE + 8, pen=pg.mkPen("#333333", width=1.5),
                                                 brush=None, symbol="o")
@@ -71,66 +89,77 @@ class MapView(pg.PlotWidget):
     # ------------------------------------------------------------------ drawing
 
     def point_count(self) -> int:
-        """Points drawn (all groups, visible or not)."""
-        return sum(len(idx) for _, idx in self.groups)
+        """Points drawn (visible or not)."""
+        return 0 if self.positions is None else len(self.positions)
 
     def set_map(self, positions: np.ndarray | None) -> None:
-        for item, _ in self.groups:
-            self.plotItem.removeItem(item)
         self.legend.clear()
-        self.groups = []
+        self._legend_proxies = []
         self.positions = None if positions is None else np.asarray(positions, np.float64)
         self._set_hover(-1)
         self._on_selection(-1)
         self.placeholder.setVisible(positions is None)
         if positions is None:
+            self.scatter.setData(np.zeros((0, 2)))
             self.plotItem.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
             self.placeholder.setPos(0, 0)
             return
-        labels = self.session.labels
-        names = self.session.label_names
-        if labels is None or len(labels) != len(self.positions) or not np.any(labels >= 0):
-            self._add_group(np.arange(len(self.positions)), "images", PALETTE[0])
-        else:
-            for code in np.unique(labels):
-                idx = np.flatnonzero(labels == code)
-                if code < 0:
-                    self._add_group(idx, "no label", UNLABELLED)
-                else:
-                    self._add_group(idx, names[code] if code < len(names) else str(code),
-                                    PALETTE[int(code) % len(PALETTE)])
+        self.apply_colouring()
         method = "pca" if self.session.projection is None else self.session.projection.method
         name = {"pca": "PC", "tsne": "t-SNE", "umap": "UMAP"}.get(method, method)
         self.setLabel("bottom", f"{name} 1")
         self.setLabel("left", f"{name} 2")
-        self.legend.setColumnCount(1 if len(self.groups) <= 12 else 2)
-        self.legend.setVisible(1 < len(self.groups))
         self.plotItem.autoRange(padding=0.05)
+        QTimer.singleShot(0, lambda: self.scatter.picker if self.positions is not None else None)
+
+    def apply_colouring(self) -> None:
+        """Colour the points by what `colour_by` names (labels by default), with a legend
+        for groups and a colour bar for continuous values."""
+        if self.positions is None:
+            return
+        from ..explore.colouring import colouring
+
+        c = colouring(self.session, self.colour_by)
+        self.legend.clear()
+        self._legend_proxies = []
+        self.colour_bar.setVisible(c.kind == "continuous")
+        if c.kind == "continuous":
+            lo, hi = c.range
+            t = (c.values - lo) / (hi - lo if hi > lo else 1.0)
+            rgba = (self.colour_map.map(np.clip(np.nan_to_num(t, nan=0.0), 0, 1), mode="byte")).astype(np.uint8)
+            rgba[~np.isfinite(c.values)] = (180, 180, 180, 120)
+            rgba[:, 3] = np.where(np.isfinite(c.values), 220, 120)
+            self.scatter.setData(self.positions, colors=rgba)
+            self.colour_bar.setLevels((lo, hi))
+            self.colour_bar_label.setText(c.title)
+        else:
+            palette = [_with_alpha(PALETTE[i % len(PALETTE)]) for i in range(len(c.names))] + [UNLABELLED]
+            codes = np.where(c.codes < 0, len(c.names), c.codes)
+            self.scatter.setData(self.positions, colors=codes, palette=palette)
+            present = np.bincount(codes, minlength=len(palette))
+            for code, count in enumerate(present):
+                if count and len(self._legend_proxies) < MAX_LEGEND:
+                    proxy = legend_proxy(self.scatter, code, palette[code], POINT_SIZE)
+                    self._legend_proxies.append(proxy)
+                    label = c.names[code] if code < len(c.names) else "none"
+                    self.legend.addItem(proxy, f"{label} ({count})")
+            self.legend.setColumnCount(1 if len(self._legend_proxies) <= 12 else 2)
+        self.legend.setVisible(len(self._legend_proxies) > 1)
+
+    def set_colour_by(self, key: str) -> None:
+        self.colour_by = key
+        self.apply_colouring()
 
     def show_partial(self, positions: np.ndarray) -> None:
         """A map still being optimised: move the points where they are now (the map animates)."""
         positions = np.asarray(positions, np.float64)
-        if not self.groups or self.positions is None or len(positions) != len(self.positions):
+        if self.positions is None or len(positions) != len(self.positions):
             self.set_map(positions)
             return
         self.positions = positions
-        for item, idx in self.groups:
-            item.setData(pos=positions[idx], brush=item.group_brush, pen=None, size=POINT_SIZE)
+        self.scatter.setData(positions)
         self._on_selection(self.session.selected)
         self.plotItem.autoRange(padding=0.05)
-
-    def _add_group(self, idx: np.ndarray, name: str, colour: str) -> None:
-        fill = pg.mkColor(colour)
-        fill.setAlpha(200)
-        item = pg.ScatterPlotItem(
-            pos=self.positions[idx], size=POINT_SIZE, pen=None, brush=pg.mkBrush(fill),
-            hoverable=False, tip=None,
-        )
-        item.group_brush = pg.mkBrush(fill)
-        self.plotItem.addItem(item)
-        if len(self.groups) < MAX_LEGEND:
-            self.legend.addItem(item, f"{name} ({len(idx)})")
-        self.groups.append((item, idx))
 
     def show_edit(self, edit) -> None:
         """The current slider edit as an arrow from the image's point to where the edit lands."""
@@ -171,19 +200,9 @@ class MapView(pg.PlotWidget):
         """The visible point nearest to a scene position, within ``radius`` pixels; else -1."""
         if self.positions is None or not len(self.positions):
             return -1
-        vb = self.plotItem.vb
-        if not vb.sceneBoundingRect().contains(scene_pos):
+        if not self.plotItem.vb.sceneBoundingRect().contains(scene_pos):
             return -1
-        p = vb.mapSceneToView(scene_pos)
-        sx, sy = vb.viewPixelSize()
-        if not (sx > 0 and sy > 0):
-            return -1
-        d2 = ((self.positions[:, 0] - p.x()) / sx) ** 2 + ((self.positions[:, 1] - p.y()) / sy) ** 2
-        for item, idx in self.groups:
-            if not item.isVisible():
-                d2[idx] = np.inf
-        best = int(np.argmin(d2))
-        return best if d2[best] <= radius * radius else -1
+        return self.scatter.index_at(scene_pos, radius)
 
     def scene_pos_of(self, index: int) -> QPointF:
         x, y = self.positions[index]

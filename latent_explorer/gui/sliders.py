@@ -20,7 +20,7 @@ IMAGE_BOX = 120
 GROUPS = [  # (kinds, heading)
     (("mean-diff", "logistic"), "Labels"),
     (("covariance", "regression"), "Attributes"),
-    (("selections",), "Your selections"),
+    (("selection",), "Your selections"),
     (("pca",), "Principal directions (unsupervised)"),
     (("dimension",), "Latent dimensions"),
 ]
@@ -112,6 +112,22 @@ class SlidersPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         layout.addWidget(scroll, 1)
+        ab = QHBoxLayout()
+        self.set_a_button = QPushButton("A = selection")
+        self.set_b_button = QPushButton("B = selection")
+        self.make_button = QPushButton("Make A → B")
+        self.make_button.setToolTip("a new slider that moves images from group A towards group B "
+                                    "(select groups with the lasso: Shift-drag on the map)")
+        self.set_a_button.clicked.connect(lambda: self._set_group("a"))
+        self.set_b_button.clicked.connect(lambda: self._set_group("b"))
+        self.make_button.clicked.connect(self.make_direction)
+        for b in (self.set_a_button, self.set_b_button, self.make_button):
+            ab.addWidget(b)
+        layout.addLayout(ab)
+        self.chosen = np.zeros(0, np.int64)
+        self.group_a = np.zeros(0, np.int64)
+        self.group_b = np.zeros(0, np.int64)
+        self._update_group_buttons()
         self.message = QLabel()
         self.message.setStyleSheet("color: #a33")
         self.message.setWordWrap(True)
@@ -195,6 +211,36 @@ class SlidersPanel(QWidget):
         else:
             self.message.setText("")
             self.title.setText(f"Kept “{point.name}” on the map")
+
+    def set_chosen(self, indices) -> None:
+        """The map's current lasso/box selection (what 'A = selection' takes)."""
+        self.chosen = np.asarray(indices, np.int64)
+        self._update_group_buttons()
+
+    def _set_group(self, which: str) -> None:
+        if which == "a":
+            self.group_a = self.chosen.copy()
+        else:
+            self.group_b = self.chosen.copy()
+        self._update_group_buttons()
+
+    def _update_group_buttons(self) -> None:
+        has = len(self.chosen) > 0
+        self.set_a_button.setEnabled(has)
+        self.set_b_button.setEnabled(has)
+        self.set_a_button.setText(f"A = selection ({len(self.group_a)})" if len(self.group_a) else "A = selection")
+        self.set_b_button.setText(f"B = selection ({len(self.group_b)})" if len(self.group_b) else "B = selection")
+        self.make_button.setEnabled(len(self.group_a) > 0 and len(self.group_b) > 0)
+
+    def make_direction(self) -> int | None:
+        try:
+            index = self.steering.direction_from_selections(self.group_a, self.group_b)
+        except UserError as exc:
+            self.message.setText(str(exc))
+            return None
+        d = self.steering.directions[index]
+        self.title.setText(f"New slider “{d.name}” ({len(self.group_a)} → {len(self.group_b)} images)")
+        return index
 
     def shutdown(self) -> None:
         self.worker.shutdown()

@@ -16,3 +16,13 @@ def window(qtbot):
     yield w
     w.close()
     assert w.runner.running_threads() == 0
+
+
+@pytest.fixture(autouse=True)
+def _collect_garbage_in_the_gui_thread(qapp):
+    """As the app does (`gui.gc_guard`): a closed test window freed by a worker thread's garbage
+    collection would run Qt destructors outside the GUI thread and can deadlock."""
+    from latent_explorer.gui import gc_guard
+
+    gc_guard.install(qapp)
+    yield

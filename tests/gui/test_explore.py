@@ -132,8 +132,8 @@ def test_a_tsne_map_animates_then_replaces_the_pca_map(window, qtbot, saved_digi
     beat = Heartbeat()
     with qtbot.waitSignal(s.map_changed, timeout=LONG):
         window.map_toolbar.compute.click()
-        assert window.map_toolbar.cancel.isVisible()
-    qtbot.waitUntil(lambda: not window.map_toolbar.cancel.isVisible(), timeout=LONG)
+        assert window.map_toolbar._cancel_action.isVisible()
+    qtbot.waitUntil(lambda: not window.map_toolbar._cancel_action.isVisible(), timeout=LONG)
     assert beat.stop() < 1.0
     assert s.projection.method == "tsne" and s.map.shape == pca.shape
     assert len(partials) >= 3 and not np.allclose(partials[0], partials[-1])  # it moved
@@ -173,3 +173,60 @@ def test_atlas_tiles_are_upright_and_placed_bottom_up():
     assert out.shape == (8, 12, 4)
     assert (out[3, :, 0] == 255).all() and (out[7, :, 0] == 255).all()  # top rows come last
     assert out[4:8, 8:12, 0].min() >= 7 and out[0:4, 8:12, 0].max() in (0, 255)
+
+
+def test_two_lasso_selections_make_a_new_slider(window, qtbot, saved_digits_workspace):
+    from PySide6.QtCore import QPoint, Qt
+
+    from .test_scatter import drag
+
+    opened(window, saved_digits_workspace)
+    s, view, sliders = window.session, window.map_view, window.sliders
+    labels = s.dataset.labels
+
+    def lasso_around(points):
+        """A real Shift-drag: a box-shaped lasso around the middle half of these points."""
+        lo, hi = np.percentile(points, 25, axis=0), np.percentile(points, 75, axis=0)
+        corners = [(lo[0], lo[1]), (hi[0], lo[1]), (hi[0], hi[1]), (lo[0], hi[1]), (lo[0], lo[1])]
+        vb = view.plotItem.vb
+        pts = [view.mapFromScene(vb.mapViewToScene(QPointF(x, y))) for x, y in corners]
+        drag(view.viewport(), [QPoint(p.x(), p.y()) for p in pts], Qt.KeyboardModifier.ShiftModifier)
+
+    lasso_around(s.map[labels == 0])
+    a = window.chosen.copy()
+    assert len(a) > 20 and np.mean(labels[a] == 0) > 0.6  # mostly zeros
+    assert window.map_view.scatter is not None and "selected with the lasso" in window.statusBar().currentMessage()
+    sliders.set_a_button.click()
+    lasso_around(s.map[labels == 6])
+    b = window.chosen.copy()
+    assert np.mean(labels[b] == 6) > 0.6
+    sliders.set_b_button.click()
+    n = len(sliders.rows)
+    sliders.make_button.click()
+    assert len(sliders.rows) == n + 1
+    d = window.steering.directions[-1]
+    assert d.kind == "selection" and d.name == "A → B #1"
+    # walking the new direction from a zero moves it towards the sixes
+    s.select(int(np.flatnonzero(labels == 0)[0]))
+    window.steering.set_strength(n, 2.0)
+    z = s.workspace.latents.mean
+    six = z[labels == 6].mean(0)
+    edit = window.steering.edit
+    assert np.linalg.norm(edit.latent - six) < np.linalg.norm(edit.origin_latent - six)
+
+
+def test_colour_by_reconstruction_error_shows_a_colour_bar(window, qtbot, saved_digits_workspace):
+    opened(window, saved_digits_workspace)
+    combo = window.map_toolbar.colour
+    keys = [combo.itemData(i) for i in range(combo.count())]
+    assert keys[:1] == ["label"] and "recon_error" in keys
+    assert window.map_view.legend.isVisible() and not window.map_view.colour_bar.isVisible()
+    combo.setCurrentIndex(keys.index("recon_error"))
+    view = window.map_view
+    assert view.colour_by == "recon_error" and view.colour_bar.isVisible()
+    assert not view.legend.isVisible()
+    lo, hi = view.colour_bar.levels()
+    err = window.session.workspace.latents.recon_error
+    assert lo >= err.min() and hi <= err.max() and hi > lo
+    combo.setCurrentIndex(0)
+    assert view.legend.isVisible() and not view.colour_bar.isVisible()

@@ -2,6 +2,7 @@
 on Python 3.11: the app died with "none_dealloc" after a few thousand frames of panning)."""
 from __future__ import annotations
 
+import gc
 import sys
 
 import numpy as np
@@ -17,9 +18,13 @@ def test_repainting_the_map_does_not_eat_references_to_none(qtbot):
     w.plotItem.addItem(pg.ScatterPlotItem(pos=np.random.default_rng(0).random((200, 2))))
     w.show()
     QApplication.processEvents()
-    before = sys.getrefcount(None)
-    for _ in range(300):
-        w.viewport().repaint()
-        QApplication.processEvents()
-    lost = before - sys.getrefcount(None)
-    assert lost < 300, f"{lost} references to None lost in 300 repaints"
+    gc.collect()
+    gc.disable()  # objects freed meanwhile would give their references to None back: noise
+    try:
+        before = sys.getrefcount(None)
+        for _ in range(500):
+            w.viewport().repaint()
+        lost = before - sys.getrefcount(None)
+    finally:
+        gc.enable()
+    assert lost < 500, f"{lost} references to None lost in 500 repaints"  # 6.12.0: about 5,800

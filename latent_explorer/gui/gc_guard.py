@@ -1,0 +1,50 @@
+"""Python's cyclic garbage collector runs in whichever thread happens to allocate. When it frees
+a Qt object there — a closed window's menu caught in a reference cycle, say — Qt's destructor
+runs outside the GUI thread and can deadlock against it (seen: a t-SNE worker thread collecting a
+QMenu while the GUI thread deleted another, each holding what the other waited for). So the app
+turns automatic collection off and collects in the GUI thread, from a timer, as often as the
+usual thresholds would."""
+from __future__ import annotations
+
+import gc
+
+from PySide6.QtCore import QObject, QTimer
+
+INTERVAL_MS = 200
+
+
+class MainThreadGarbageCollector(QObject):
+    def __init__(self, parent: QObject | None = None, interval_ms: int = INTERVAL_MS) -> None:
+        super().__init__(parent)
+        self.collections = 0
+        gc.disable()
+        self.timer = QTimer(self)
+        self.timer.timeout.connect(self.check)
+        self.timer.start(interval_ms)
+
+    def check(self) -> None:
+        """Collect the oldest generation whose count passed its threshold, like gc would."""
+        counts, threshold = gc.get_count(), gc.get_threshold()
+        for generation in (2, 1, 0):
+            if counts[generation] > threshold[generation]:
+                gc.collect(generation)
+                self.collections += 1
+                return
+
+    def stop(self) -> None:
+        self.timer.stop()
+        gc.enable()
+
+
+_INSTALLED: MainThreadGarbageCollector | None = None
+
+
+def install(app: QObject) -> MainThreadGarbageCollector:
+    """Once per application: automatic GC off, collection from the GUI thread."""
+    global _INSTALLED
+    if _INSTALLED is None:
+        _INSTALLED = MainThreadGarbageCollector(app)
+    return _INSTALLED
+
+
+__all__ = ["MainThreadGarbageCollector", "install"]
