@@ -81,6 +81,7 @@ class PreviewPanel(QWidget):
         layout.addStretch(1)
         session.selection_changed.connect(self.show_image)
         session.workspace_changed.connect(lambda _ws: self.show_position(None))
+        session.map_changed.connect(lambda _map: self.show_position(None))  # positions changed
         self.show_image(-1)
 
     def show_position(self, position) -> None:
