@@ -128,6 +128,9 @@ def test_a_tsne_map_animates_then_replaces_the_pca_map(window, qtbot, saved_digi
     pca = s.map.copy()
     partials = []
     s.map_partial.connect(lambda p: partials.append(p.copy()))
+    from latent_explorer.analysis.projection import PROJECTION_CACHE
+
+    PROJECTION_CACHE.clear()  # a t-SNE of these latents computed by another test arrives at once
     window.map_toolbar.method.setCurrentIndex(window.map_toolbar.method.findData("tsne"))
     beat = Heartbeat()
     with qtbot.waitSignal(s.map_changed, timeout=LONG):
