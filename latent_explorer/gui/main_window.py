@@ -21,6 +21,7 @@ from ..explore.steering import Steering
 from ..session import Session
 from .atlas import AtlasLayer
 from .file_actions import FileActions
+from .insights_panel import InsightActions, InsightsPanel
 from .map_toolbar import MapToolbar
 from .map_view import MapView
 from .model_panel import ModelPanel
@@ -66,6 +67,13 @@ class MainWindow(QMainWindow):
         self.sliders_dock = self._dock("Sliders", "sliders_dock", self.sliders,
                                        Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.preview_dock, self.sliders_dock)
+        self.insights = InsightsPanel(self.session)
+        self.insights_dock = self._dock("Insights", "insights_dock", self.insights,
+                                        Qt.DockWidgetArea.RightDockWidgetArea)
+        self.tabifyDockWidget(self.sliders_dock, self.insights_dock)
+        self.insight_actions = InsightActions(self)
+        self.insights.anomalies_requested.connect(self.insight_actions.find_anomalies)
+        self.insights.clusters_requested.connect(self.insight_actions.find_clusters)
         self.preview_dock.raise_()
         self.hover_label = QLabel()
         self.hover_label.setMinimumWidth(360)
@@ -152,6 +160,7 @@ class MainWindow(QMainWindow):
         m.addAction(self.model_dock.toggleViewAction())
         m.addAction(self.preview_dock.toggleViewAction())
         m.addAction(self.sliders_dock.toggleViewAction())
+        m.addAction(self.insights_dock.toggleViewAction())
         m = bar.addMenu("&Help")
         self._action(m, "&About Latent Explorer", self.show_about)
 
