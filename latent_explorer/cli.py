@@ -3,13 +3,13 @@ analysis commands of `cli_analysis` (project, directions, interpolate, anomalies
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
 from . import __version__
 from .cli_analysis import COMMANDS as ANALYSIS_COMMANDS
 from .cli_analysis import add_parsers as add_analysis_parsers
+from .cli_progress import print_json
 from .errors import UserError
 
 
@@ -110,7 +110,7 @@ def cmd_scan(args) -> int:
         "warnings": ds.warnings,
     }
     if args.json:
-        print(json.dumps(out, ensure_ascii=False))
+        print_json(out)
         return 0
     print(f"{out['n_images']} images load, {out['n_skipped']} skipped · colour: {out['color']}")
     if out["labels"]:
@@ -187,7 +187,7 @@ def cmd_report(args) -> int:
 
         report = dict(ws.report)
         report.update(extended_report(ws, _pca_map(ws), int(ws.train_params.get("seed", 0))))
-        print(json.dumps(report, ensure_ascii=False))
+        print_json(report)
     else:
         print(summary_line(ws.report))
         for key in ("attribute_r2", "attribute_r2_knn"):
@@ -241,7 +241,7 @@ def cmd_demo(args) -> int:
 
         ws = drive(train_source(args.source, _options(args), cancel), cancel)
         print(summary_line(ws.report))
-        print(json.dumps({k: v for k, v in ws.report.items() if k != "skipped"}, ensure_ascii=False))
+        print_json({k: v for k, v in ws.report.items() if k != "skipped"})
         return 0
     return _train_and_save(train_source(args.source, _options(args), cancel), cancel, output, False)
 

@@ -10,6 +10,7 @@ import sys
 
 import numpy as np
 
+from .cli_progress import print_json
 from .errors import UserError
 
 
@@ -118,7 +119,7 @@ def cmd_directions(args) -> int:
         _save_back(ws, args.workspace)
     rows = [{k: v for k, v in d.to_dict().items() if k != "unit"} for d in dirs]
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False))
+        print_json(rows)
     else:
         for r in rows:
             mono = r["monotonicity"]
@@ -148,7 +149,7 @@ def cmd_anomalies(args) -> int:
         ws.extra_arrays[f"{ANOMALY_KEY}.combined"] = scores.combined.astype(np.float32)
         _save_back(ws, args.workspace)
     if args.json:
-        print(json.dumps(rows, ensure_ascii=False))
+        print_json(rows)
     else:
         for rank, r in enumerate(rows, 1):
             where = r["path"] or f"#{r['index']}"

@@ -81,3 +81,18 @@ def drive(task, cancel: CancelToken | None = None, quiet: bool = False) -> Any:
             return run_task(task, None if quiet else progress)
     finally:
         progress.close()
+
+
+def print_json(value) -> None:
+    """One line of JSON on stdout; non-ASCII text escaped when stdout cannot encode it (a
+    Windows console, a latin-1 locale), so a file name never crashes the command."""
+    import codecs
+    import json
+
+    encoding = getattr(sys.stdout, "encoding", None) or "ascii"
+    try:
+        utf = codecs.lookup(encoding).name.startswith("utf")
+    except LookupError:
+        utf = False
+    print(json.dumps(value, ensure_ascii=not utf))
+

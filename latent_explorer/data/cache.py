@@ -204,7 +204,7 @@ class DecodeCache:
         self._packs.clear()
         try:
             for p in self.directory.iterdir():
-                if p.suffix in (".npy", ".json") or p.name.startswith(".tmp-"):
+                if p.suffix in (".npy", ".json") or _is_temp(p.name):
                     _unlink(p)
         except OSError:
             pass
@@ -223,7 +223,7 @@ class DecodeCache:
         for p, st in files:
             stem = p.name.split("-", 1)[0].split(".", 1)[0]
             stale = now - st.st_mtime > _ORPHAN_AGE_S
-            if p.name.startswith(".tmp-") or (
+            if _is_temp(p.name) or (
                     p.suffix == ".npy" and not (self.directory / f"{stem}.json").exists()):
                 if stale:
                     _unlink(p)
@@ -243,6 +243,11 @@ class DecodeCache:
                 _unlink(p)
                 total -= st.st_size
             self._packs.pop(stem, None)
+
+
+def _is_temp(name: str) -> bool:
+    """A temporary file of ``atomic_write`` (``.<name>.<hex>.tmp``), left by a killed writer."""
+    return name.startswith(".") and name.endswith(".tmp")
 
 
 def _stem(root: str, size: int) -> str:

@@ -36,6 +36,13 @@ def validate_schedule(epochs: int | None, batch_size: int, lr: float) -> None:
         raise UserError(f"learning rate must be positive, got {lr}")
 
 
+def out_of_memory(exc: BaseException) -> bool:
+    """Whether an error from torch means the memory (CPU or GPU) ran out."""
+    oom = getattr(torch, "OutOfMemoryError", None) or getattr(torch.cuda, "OutOfMemoryError", ())
+    text = str(exc).lower()
+    return isinstance(exc, (MemoryError, oom)) or "out of memory" in text or "can't allocate memory" in text
+
+
 class Trainer:
     def __init__(
         self,
@@ -126,10 +133,26 @@ class Trainer:
                     state.step = step
                     snapshot()
                     return self._result(state, "cancelled", "training stopped; resume continues here")
-                x = batch(order[step * self.batch_size : (step + 1) * self.batch_size])
-                torch.manual_seed(hash((self.seed, state.epoch, step)) & 0xFFFF_FFFF)
-                loss, rec, kl = loss_terms(model, x)
-                if not torch.isfinite(loss):
+                try:
+                    x = batch(order[step * self.batch_size : (step + 1) * self.batch_size])
+                    torch.manual_seed(hash((self.seed, state.epoch, step)) & 0xFFFF_FFFF)
+                    loss, rec, kl = loss_terms(model, x)
+                    finite = bool(torch.isfinite(loss))
+                    if finite:
+                        opt.zero_grad(set_to_none=True)
+                        loss.backward()
+                        opt.step()
+                except (RuntimeError, MemoryError) as exc:
+                    if not out_of_memory(exc):
+                        raise
+                    state.step = 0  # as below: the last good weights are the snapshot's
+                    return self._result(
+                        state,
+                        "out-of-memory",
+                        f"training stopped at epoch {state.epoch + 1}: out of memory with batches of "
+                        f"{self.batch_size} images (try a smaller batch size); the last good weights are kept",
+                    )
+                if not finite:
                     state.step = 0  # state.model / state.optimizer still hold the last good ones
                     return self._result(
                         state,
@@ -137,9 +160,6 @@ class Trainer:
                         f"training stopped at epoch {state.epoch + 1}: the loss became "
                         f"{loss.item()} (try a lower learning rate); the last good weights are kept",
                     )
-                opt.zero_grad(set_to_none=True)
-                loss.backward()
-                opt.step()
                 sums += (loss.item(), rec.item(), kl.item())
                 run_steps += 1
                 done = state.epoch * steps_per_epoch + step + 1

@@ -14,7 +14,6 @@ import json
 import math
 import os
 import re
-import secrets
 import struct
 import time
 import zipfile
@@ -26,6 +25,7 @@ import numpy.lib.format as npformat
 
 from latent_explorer import __version__
 from latent_explorer.errors import WorkspaceError
+from latent_explorer.workspace import tempfiles
 
 FORMAT = "latent-explorer-workspace"
 SCHEMA_VERSION = 1
@@ -136,17 +136,6 @@ def _write_zip(fileobj, manifest: bytes, arrays: dict, groups: dict) -> None:
             zf.writestr(zipfile.ZipInfo(f"tensors/{group}.safetensors", stamp), stnp.save(entries))
 
 
-def _fsync_dir(directory: str) -> None:
-    try:  # Windows cannot open directories; the replace is atomic there all the same
-        fd = os.open(directory, os.O_RDONLY)
-        try:
-            os.fsync(fd)
-        finally:
-            os.close(fd)
-    except OSError:
-        pass
-
-
 def save_container(path: str | os.PathLike, container: Container) -> None:
     """Write ``container`` to ``path`` atomically: the old file survives any failure.
 
@@ -155,19 +144,20 @@ def save_container(path: str | os.PathLike, container: Container) -> None:
     """
     manifest, arrays, groups = _build_manifest(container)
     target = os.path.abspath(os.fspath(path))
-    directory, base = os.path.split(target)
-    tmp = os.path.join(directory, f".{base}.{secrets.token_hex(8)}.tmp")
+    tempfiles.remove_stale(target)  # leftovers of earlier saves that were killed
+    tmp = tempfiles.temp_path(target)
     created = False
     try:  # O_EXCL: never write through someone else's file; 0o666 lets the umask decide the mode
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         created = True
+        tempfiles.hold(fd)
         with os.fdopen(fd, "wb") as f:
             _write_zip(f, manifest, arrays, groups)
             f.flush()
             os.fsync(f.fileno())
         os.replace(tmp, target)
         created = False
-        _fsync_dir(directory)
+        tempfiles.fsync_dir(os.path.dirname(target))
     except BaseException as exc:
         if created:
             with contextlib.suppress(OSError):

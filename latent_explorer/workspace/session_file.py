@@ -11,7 +11,7 @@ import numpy as np
 
 from ..analysis.latents import LatentSet
 from ..data.dataset import Dataset, Skipped
-from ..errors import WorkspaceError
+from ..errors import UserError, WorkspaceError
 from ..models.config import ModelConfig
 from ..training.state import TrainState
 from .container import EXTENSION, Container, load_container, save_container
@@ -114,20 +114,37 @@ def _get(d: dict, key: str, kind: type, path) -> Any:
     return value
 
 
+def _damaged(path, why: str) -> WorkspaceError:
+    return WorkspaceError(f"{path} is damaged: {why}")
+
+
 def load_workspace(path) -> Workspace:
+    """Read a workspace; anything inconsistent in it raises ``WorkspaceError`` (one line)."""
     c = load_container(path)
     try:
-        return _from_container(c, path)
+        ws = _from_container(c, path)
+        _check_dataset(ws, path)
+        _check_state(ws, path)
+        return ws
     except WorkspaceError:
         raise
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
-        raise WorkspaceError(f"{path} is damaged: {type(exc).__name__}: {exc}") from None
+    except UserError as exc:  # e.g. a model configuration out of range
+        raise _damaged(path, str(exc)) from None
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, ArithmeticError) as exc:
+        text = " ".join(f"{type(exc).__name__}: {exc}".split())
+        raise _damaged(path, text if len(text) <= 160 else text[:157] + "...") from None
 
 
 def _from_container(c: Container, path) -> Workspace:
     meta, arrays = c.meta, c.arrays
     dm = _get(meta, "dataset", dict, path)
     n = int(dm["n"])
+    if n < 0:
+        raise _damaged(path, f"it declares {n} images")
+    paths = dm.get("paths")
+    if paths is not None and not (isinstance(paths, list) and len(paths) == n
+                                  and all(isinstance(p, str) for p in paths)):
+        raise _damaged(path, f"'paths' is not a list of {n} file names")
     attr_names = list(dm.get("attribute_names") or [])
     cat_names = dict(dm.get("category_names") or {})
 
@@ -148,7 +165,7 @@ def _from_container(c: Container, path) -> Workspace:
         attributes={k: arr(f"dataset.attr.{i}", required=True) for i, k in enumerate(attr_names)},
         categories={k: arr(f"dataset.cat.{i}", required=True) for i, k in enumerate(cat_names)},
         category_names={k: list(v) for k, v in cat_names.items()},
-        paths=dm.get("paths"),
+        paths=paths,
         skipped=[Skipped(str(s["path"]), str(s["reason"])) for s in dm.get("skipped") or []],
         source=dict(dm.get("source") or {}),
         vectors=arr("dataset.vectors"),
@@ -194,6 +211,85 @@ def _from_container(c: Container, path) -> Workspace:
         extra_meta=dict(meta.get("extra") or {}),
         extra_arrays={k[6:]: v for k, v in arrays.items() if k.startswith("extra.")},
     )
+
+
+def _codes(path, name: str, codes: np.ndarray | None, names: list) -> None:
+    if not all(isinstance(x, str) for x in names):
+        raise _damaged(path, f"the names of '{name}' are not all text")
+    if codes is None:
+        return
+    if codes.ndim != 1 or codes.dtype.kind not in "iu":
+        raise _damaged(path, f"'{name}' is not a list of integer codes")
+    if codes.size and (codes.min() < -1 or codes.max() >= len(names)):
+        raise _damaged(path, f"'{name}' holds codes outside its {len(names)} names")
+
+
+def _check_dataset(ws: Workspace, path) -> None:
+    """Shapes and codes that later views index with: refused here rather than crashing there."""
+    ds, n = ws.dataset, len(ws.dataset)
+    _codes(path, "dataset.labels", ds.labels, ds.label_names)
+    for k, codes in ds.categories.items():
+        _codes(path, f"category {k!r}", codes, ds.category_names.get(k, []))
+    for k, values in ds.attributes.items():
+        if values.ndim != 1:
+            raise _damaged(path, f"attribute {k!r} is not one value per image")
+    for name, a in (("dataset.vectors", ds.vectors), ("latents.mean", ws.latents and ws.latents.mean)):
+        if a is not None and (a.ndim != 2 or a.shape[1] < 1 or a.dtype.kind != "f"):
+            raise _damaged(path, f"'{name}' is not a table of numbers with one row per image")
+        if a is not None and not np.isfinite(a).all():
+            raise _damaged(path, f"'{name}' holds NaN or infinite values")
+    lat = ws.latents
+    if lat is not None and lat.logvar is not None and lat.logvar.shape != lat.mean.shape:
+        raise _damaged(path, "'latents.logvar' does not match 'latents.mean'")
+    if lat is not None and lat.recon_error is not None and lat.recon_error.shape != (n,):
+        raise _damaged(path, "'latents.recon_error' is not one value per image")
+
+
+def _epoch_row(row: Any) -> bool:
+    """One epoch of the training history: numbers (or None) by name, with its epoch number."""
+    if not isinstance(row, dict) or type(row.get("epoch")) is not int:
+        return False
+    return all(v is None or isinstance(v, (int, float)) for v in row.values())
+
+
+def _check_state(ws: Workspace, path) -> None:
+    """Saved weights (and optimizer state) must fit the model they claim to be from: checked
+    on a model without memory (torch's "meta" device), so a hostile file allocates nothing."""
+    st, config = ws.train_state, ws.model_config
+    if st is not None and not all(_epoch_row(h) for h in st.history):
+        raise _damaged(path, "its training history is not a list of epochs")
+    if st is None or config is None:
+        return
+    import warnings
+
+    import torch
+
+    from ..models.registry import build_model
+    from ..training.checkpoint import plain_to_optimizer
+
+    with torch.device("meta"):
+        model = build_model(config)
+    expected = {k: tuple(v.shape) for k, v in model.state_dict().items()}
+    for name, weights in (("weights", st.model), ("best weights", st.best_model)):
+        if weights is not None and {k: tuple(v.shape) for k, v in weights.items()} != expected:
+            raise _damaged(path, f"the saved {name} do not fit its {config.kind} model configuration")
+    if st.optimizer is None:
+        return
+    opt = torch.optim.Adam(model.parameters())
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            plain_to_optimizer(opt, st.optimizer)
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError) as exc:
+        raise _damaged(path, f"its optimizer state cannot be restored ({type(exc).__name__})") from None
+    for param, state in opt.state.items():
+        if any(t.dim() and t.shape != param.shape for t in state.values() if torch.is_tensor(t)):
+            raise _damaged(path, "its optimizer state does not fit the model")
+    for group in opt.param_groups:
+        for key, value in group.items():
+            values = value if isinstance(value, tuple) else (value,)
+            if key != "params" and not all(v is None or isinstance(v, (int, float)) for v in values):
+                raise _damaged(path, f"its optimizer setting {key!r} is not a number")
 
 
 __all__ = ["EXTENSION", "Workspace", "load_workspace", "save_workspace"]
