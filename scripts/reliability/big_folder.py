@@ -32,7 +32,16 @@ import json, resource, sys, time
 from latent_explorer.data.cache import DecodeCache
 from latent_explorer.data.folder import load_folder_sync
 root, size, workers, cache_dir = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
-peak = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+def peak():
+    # VmHWM: this process's own high-water mark. ru_maxrss would also count the parent it was
+    # forked from (Linux keeps the pre-exec peak), which is gigabytes inside a full test run.
+    try:
+        for line in open("/proc/self/status"):
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) * 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 out = {"baseline_rss": peak()}
 for run in ("cold", "warm"):
     t0 = time.perf_counter()
