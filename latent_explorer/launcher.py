@@ -24,11 +24,7 @@ def run(argv: list[str]) -> int:
         return run_selftest()
     if argv[:1] == ["demo"] and "--screenshot" in argv:
         return run(["--demo"] + argv[1:])
-    if argv and not argv[0].startswith("-"):
-        from .cli import main as cli_main
-
-        return cli_main(argv)
-    if argv and argv[0] in ("--version", "-h", "--help"):
+    if argv and (not argv[0].startswith("-") or argv[0] in ("--version", "-h", "--help")):
         from .cli import main as cli_main
 
         return cli_main(argv)
