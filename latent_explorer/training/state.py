@@ -51,7 +51,7 @@ class TrainState:
 
 @dataclass
 class TrainResult:
-    """``status``: "finished", "early-stopped", "cancelled" or "diverged" (NaN/inf loss);
+    """``status``: "finished", "early-stopped", "cancelled", "diverged" (NaN/inf loss) or "out-of-memory";
     ``message`` says what happened in words. ``state.model`` holds the weights to use."""
 
     state: TrainState
