@@ -1,5 +1,6 @@
-"""The `latent-explorer` command: scan, train, resume, report, export, import, demo, and the
-analysis commands of `cli_analysis` (project, directions, interpolate, anomalies)."""
+"""The `latent-explorer` command: scan, train, resume, report, export, import, demo, the
+analysis commands of `cli_analysis` (project, directions, anomalies) and the generating
+commands of `cli_generate` (interpolate, sample, arithmetic)."""
 from __future__ import annotations
 
 import argparse
@@ -9,6 +10,8 @@ from pathlib import Path
 from . import __version__
 from .cli_analysis import COMMANDS as ANALYSIS_COMMANDS
 from .cli_analysis import add_parsers as add_analysis_parsers
+from .cli_generate import COMMANDS as GENERATE_COMMANDS
+from .cli_generate import add_parsers as add_generate_parsers
 from .cli_progress import print_json
 from .errors import UserError
 
@@ -76,6 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("-o", "--output", default=None, metavar="WORKSPACE")
     _add_train_options(p)
     add_analysis_parsers(sub)
+    add_generate_parsers(sub)
     return parser
 
 
@@ -250,6 +254,7 @@ COMMANDS = {
     "scan": cmd_scan, "train": cmd_train, "resume": cmd_resume,
     "report": cmd_report, "export": cmd_export, "demo": cmd_demo, "import": cmd_import,
     **ANALYSIS_COMMANDS,
+    **GENERATE_COMMANDS,
 }
 
 
