@@ -57,6 +57,8 @@ class Session:
         self._model = None
         self._model_error: str | None = None
         self._tickets = {"workspace": 0, "map": 0}
+        self._preparers: list[Callable[[Workspace, Dataset | None], dict]] = []
+        self.prepared: dict[str, Any] = {}  # what the preparers computed for the current workspace
 
     @property
     def n_points(self) -> int:
@@ -135,15 +137,23 @@ class Session:
     def preview_pairs(self, k: int = 8) -> tuple[np.ndarray, np.ndarray] | None:
         """(originals, reconstructions) of the first ``k`` held-out images — the fixed images
         the trainer shows live — or None without images or decoder."""
-        ws = self.workspace
-        if ws is None or not self._can_reconstruct():
+        ready = self.prepared.get("preview_pairs")
+        if ready is not None and len(ready[0]) == k:
+            return ready
+        return self._preview_pairs(self.workspace, self.dataset, self.model, k)
+
+    @staticmethod
+    def _preview_pairs(ws, dataset, model, k: int = 8):
+        if ws is None or model is None or dataset is None or not getattr(model, "has_encoder", True):
+            return None
+        if dataset.images is None:
             return None
         idx = np.asarray(ws.val_idx if len(ws.val_idx) else ws.train_idx)[:k]
         if len(idx) == 0:
             return None
         from .analysis.latents import reconstruct
 
-        return self.dataset.images[idx], reconstruct(self.model, self.dataset, idx)
+        return dataset.images[idx], reconstruct(model, dataset, idx)
 
     def label_of(self, index: int) -> str | None:
         labels = self.labels
@@ -172,6 +182,36 @@ class Session:
 
         return [] if self.workspace is None else diagnostic_rows(self.workspace)
 
+    def add_preparer(self, fn: Callable[[Workspace, Dataset | None], dict]) -> None:
+        """``fn(ws, dataset) -> dict`` runs in the task's thread before a workspace is adopted,
+        for work a subscriber would otherwise do in the GUI thread when `workspace_changed`
+        comes (standard directions, say); its results are in `prepared` by then. It must not
+        touch the session or emit anything; an exception means "not prepared", never a failure."""
+        self._preparers.append(fn)
+
+    def _prepare(self, ws: Workspace | None, dataset: Dataset | None) -> dict[str, Any]:
+        """In the task's thread: load the model, its reconstructions of the preview images and
+        whatever the preparers want, so adopting the workspace costs the GUI thread nothing."""
+        prepared: dict[str, Any] = {}
+        if ws is None:
+            return prepared
+        if ws.has_decoder:
+            from .pipeline import load_model
+
+            try:
+                prepared["model"] = load_model(ws)
+            except UserError as exc:
+                prepared["model_error"] = str(exc)
+            else:
+                data = dataset if dataset is not None else ws.dataset
+                prepared["preview_pairs"] = self._preview_pairs(ws, data, prepared["model"])
+        for fn in self._preparers:
+            try:
+                prepared.update(fn(ws, dataset) or {})
+            except Exception:  # noqa: BLE001 - the subscriber computes it itself instead
+                pass
+        return prepared
+
     def set_workspace(self, ws: Workspace | None, dataset: Dataset | None = None,
                       path: str | None = None, dirty: bool = True) -> None:
         """Adopt a workspace (``dataset``: its data with images, when they are loaded) and
@@ -180,13 +220,16 @@ class Session:
         projection = None
         if ws is not None and ws.latents is not None:
             projection = run_task(self._map_task_body(ws.latents.mean, CancelToken()))
-        self._adopt(ws, dataset, projection, path, dirty)
+        self._adopt(ws, dataset, projection, path, dirty, prepared=self._prepare(ws, dataset))
 
-    def _adopt(self, ws, dataset, projection, path, dirty, trained: bool = False) -> None:
+    def _adopt(self, ws, dataset, projection, path, dirty, trained: bool = False,
+               prepared: dict | None = None) -> None:
         self._tickets["map"] += 1
         self.workspace = ws
         self.dataset = dataset if dataset is not None else (None if ws is None else ws.dataset)
-        self._model, self._model_error = None, None
+        self.prepared = dict(prepared or {})
+        self._model = self.prepared.pop("model", None)
+        self._model_error = self.prepared.pop("model_error", None)
         self.projection = projection
         self.map = None if projection is None else np.asarray(projection.embedding_)
         self.selected = -1
@@ -197,6 +240,8 @@ class Session:
         self.selection_changed.emit(-1)
         self.file_changed.emit(path)
         self.dirty_changed.emit(dirty)
+        if self._model_error:
+            self.status.emit(f"no decoder: {self._model_error}")
         if trained:
             self.training_finished.emit(ws)
 
@@ -302,8 +347,9 @@ class Session:
             projection = restore_map(ws)
             if projection is None:
                 projection = yield from self._map_task_body(ws.latents.mean, cancel)
+        prepared = self._prepare(ws, dataset)
         yield Progress(3, 3, "opened")
-        post(self._adopt, ws, dataset, projection, path, False)
+        post(self._adopt, ws, dataset, projection, path, False, False, prepared)
         post(self.status.emit, note or f"opened {path}")
         return ws
 

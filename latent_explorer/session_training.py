@@ -56,6 +56,7 @@ def train_in_session(session, ticket: int, source: str, options, cancel: CancelT
     if ws.latents is not None:
         yield Progress(0, 1, "computing the map")
         projection = yield from session._map_task_body(ws.latents.mean, cancel)
-    post(session._adopt, ws, ws.dataset, projection, None, True, True)
+    prepared = session._prepare(ws, ws.dataset)
+    post(session._adopt, ws, ws.dataset, projection, None, True, True, prepared)
     post(session.status.emit, f"{ws.train_message or ws.train_status} — {len(ws.dataset)} images mapped")
     return ws

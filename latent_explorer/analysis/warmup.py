@@ -1,9 +1,14 @@
 """Paying numba's compile before the user asks: UMAP and t-SNE's first run in a fresh process
 spends 10–40 s compiling, nearly all of it reusable. `configure_numba_cache` puts numba's cache
 in the user's cache directory (never the install folder, which may be read-only), and
-`warm_up_maps` runs a tiny UMAP in a background thread so the first real map starts at once."""
+`warm_up_maps` runs a tiny UMAP in a background thread so the first real map starts at once.
+It imports torch there too, so training does not start by importing it (holding the import
+lock the GUI thread may need), and then freezes the garbage collector's view of everything
+loaded so far: modules and compiled functions live as long as the process, and a full
+collection that no longer walks them costs milliseconds instead of a visible stall."""
 from __future__ import annotations
 
+import gc
 import os
 import threading
 import time
@@ -35,6 +40,12 @@ def warm_up_maps(extra=()) -> dict:
         fn()
         times[getattr(fn, "__qualname__", "extra")] = time.perf_counter() - start
     start = time.perf_counter()
+    import torch  # noqa: F401
+
+    from ..models import registry  # noqa: F401
+
+    times["torch"] = time.perf_counter() - start
+    start = time.perf_counter()
     from .projection import Projection
 
     z = np.random.default_rng(0).normal(size=(60, 4)).astype(np.float32)
@@ -54,6 +65,7 @@ def warm_up_in_background(extra=()) -> threading.Thread:
             warm_up_maps(extra)
         except Exception:  # noqa: BLE001 - a failed warm-up only means the first map compiles
             pass
+        gc.freeze()
 
     thread = threading.Thread(target=run, name="latent-explorer warm-up", daemon=True)
     thread.start()

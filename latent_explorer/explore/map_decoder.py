@@ -12,8 +12,6 @@ import numpy as np
 
 from ..errors import UserError
 
-PLACE_NEIGHBOURS = 8
-
 
 @dataclass(frozen=True)
 class Decoded:
@@ -34,8 +32,8 @@ class MapDecoder:
         self.embedding = np.asarray(projection.embedding_, np.float64)
         self._linear = projection.linear_inverse()
         self._inverse = None
+        self._index = None
         self._lock = threading.Lock()
-        self._squared = np.einsum("nd,nd->n", self.latents, self.latents)
 
     @property
     def dim(self) -> int:
@@ -84,27 +82,17 @@ class MapDecoder:
         return centres, self.decode(z), conf
 
     def place(self, latents) -> np.ndarray:
-        """Where latents (M, D) belong on the map: exact for PCA; otherwise the inverse-distance
-        blend of the map positions of their nearest data latents (a t-SNE/UMAP `transform`
-        re-optimises and costs far too much for a slider drag)."""
-        z = np.atleast_2d(np.asarray(latents, np.float32))
-        if z.shape[1] != self.latents.shape[1]:
-            raise UserError(f"latents have {z.shape[1]} dimensions, the map's {self.latents.shape[1]}")
-        if self._linear is not None:
-            mean, components = self._linear
-            return ((z - mean) @ components.T).astype(np.float32)
-        k = min(PLACE_NEIGHBOURS, len(self.latents))
-        out = np.empty((len(z), self.dim), np.float32)
-        for i, q in enumerate(z):
-            d2 = self._squared - 2.0 * (self.latents @ q) + float(q @ q)
-            idx = np.argpartition(d2, k - 1)[:k] if k < len(d2) else np.arange(len(d2))
-            d = np.sqrt(np.maximum(d2[idx], 0.0))
-            if d.min() < 1e-9:
-                out[i] = self.embedding[idx[np.argmin(d)]]
-                continue
-            w = 1.0 / d**2
-            out[i] = (w[:, None] * self.embedding[idx]).sum(0) / w.sum()
-        return out
+        """Where latents (M, D) belong on the map (`analysis.placement.place_on_map`: exact for
+        PCA, else the blend of their nearest data latents' positions — a t-SNE/UMAP `transform`
+        re-optimises and costs far too much for a slider drag), over a neighbour index built
+        once."""
+        from ..analysis.placement import place_on_map, placement_index
+
+        if self._linear is None:
+            with self._lock:
+                if self._index is None:
+                    self._index = placement_index(self.latents, self.embedding)
+        return place_on_map(latents, self.latents, self.embedding, self._linear, index=self._index)
 
 
 __all__ = ["Decoded", "MapDecoder"]

@@ -56,6 +56,7 @@ class Steering:
         self._undo: list[np.ndarray] = []
         session.workspace_changed.connect(self._on_workspace)
         session.map_changed.connect(self._on_map)
+        session.add_preparer(self._prepare)
         session.selection_changed.connect(self.set_origin)
 
     @property
@@ -80,20 +81,41 @@ class Steering:
         self.kept_changed.emit(self.kept)
         self.edit_changed.emit(None)
 
+    @staticmethod
+    def _prepare(ws, _dataset) -> dict:
+        """In the task's thread (see `Session.add_preparer`): the directions, so adopting a
+        workspace fits no regression and runs no SVD in the GUI thread."""
+        if ws is None or ws.latents is None:
+            return {}
+        directions, note = Steering._directions_of(ws)
+        return {"steering.directions": (ws, directions, note)}
+
     def _load_directions(self, ws) -> list:
+        prepared = self.session.prepared.get("steering.directions")
+        if prepared is not None and prepared[0] is ws:
+            directions, note = prepared[1], prepared[2]
+        else:
+            directions, note = self._directions_of(ws)
+        if note:
+            self.session.status.emit(note)
+        return directions
+
+    @staticmethod
+    def _directions_of(ws) -> tuple[list, str | None]:
         from ..analysis.direction_set import directions_from_state, standard_directions
 
         dim = ws.latents.mean.shape[1]
         meta = ws.extra_meta.get(DIRECTIONS_KEY)
+        note = None
         if meta is not None:
             try:
-                return directions_from_state(meta, ws.extra_arrays.get(DIRECTIONS_KEY), dim)
+                return directions_from_state(meta, ws.extra_arrays.get(DIRECTIONS_KEY), dim), None
             except UserError as exc:
-                self.session.status.emit(f"saved directions ignored: {exc}")
+                note = f"saved directions ignored: {exc}"
         try:
-            return standard_directions(ws.dataset, ws.latents, ws.train_idx, ws.val_idx)
+            return standard_directions(ws.dataset, ws.latents, ws.train_idx, ws.val_idx), note
         except UserError:
-            return []
+            return [], note
 
     def _on_map(self, positions) -> None:
         self._decoder = None

@@ -3,20 +3,25 @@ a Qt object there — a closed window's menu caught in a reference cycle, say �
 runs outside the GUI thread and can deadlock against it (seen: a t-SNE worker thread collecting a
 QMenu while the GUI thread deleted another, each holding what the other waited for). So the app
 turns automatic collection off and collects in the GUI thread, from a timer, as often as the
-usual thresholds would."""
+usual thresholds would — except full collections, which walk every object of the process (about
+0.1–0.5 s with torch loaded): those come at most every FULL_INTERVAL_S seconds (CPython itself
+defers them until long-lived objects grew by a quarter)."""
 from __future__ import annotations
 
 import gc
+import time
 
 from PySide6.QtCore import QObject, QTimer
 
 INTERVAL_MS = 200
+FULL_INTERVAL_S = 30.0
 
 
 class MainThreadGarbageCollector(QObject):
     def __init__(self, parent: QObject | None = None, interval_ms: int = INTERVAL_MS) -> None:
         super().__init__(parent)
         self.collections = 0
+        self._last_full = time.monotonic()
         gc.disable()
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.check)
@@ -27,6 +32,10 @@ class MainThreadGarbageCollector(QObject):
         counts, threshold = gc.get_count(), gc.get_threshold()
         for generation in (2, 1, 0):
             if counts[generation] > threshold[generation]:
+                if generation == 2:
+                    if time.monotonic() - self._last_full < FULL_INTERVAL_S:
+                        continue
+                    self._last_full = time.monotonic()
                 gc.collect(generation)
                 self.collections += 1
                 return

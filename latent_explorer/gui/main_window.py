@@ -21,6 +21,7 @@ from ..explore.steering import Steering
 from ..session import Session
 from .atlas import AtlasLayer
 from .file_actions import FileActions
+from .generate_actions import GenerateActions
 from .insights_panel import InsightActions, InsightsPanel
 from .map_toolbar import MapToolbar
 from .map_view import MapView
@@ -74,6 +75,7 @@ class MainWindow(QMainWindow):
         self.insight_actions = InsightActions(self)
         self.insights.anomalies_requested.connect(self.insight_actions.find_anomalies)
         self.insights.clusters_requested.connect(self.insight_actions.find_clusters)
+        self.generate = GenerateActions(self)
         self.preview_dock.raise_()
         self.hover_label = QLabel()
         self.hover_label.setMinimumWidth(360)
@@ -161,6 +163,7 @@ class MainWindow(QMainWindow):
         m.addAction(self.preview_dock.toggleViewAction())
         m.addAction(self.sliders_dock.toggleViewAction())
         m.addAction(self.insights_dock.toggleViewAction())
+        m.addAction(self.generate.dock.toggleViewAction())
         m = bar.addMenu("&Help")
         self._action(m, "&About Latent Explorer", self.show_about)
 

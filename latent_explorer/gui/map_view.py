@@ -35,6 +35,7 @@ def _with_alpha(colour: str, alpha: int = 200) -> tuple[int, int, int, int]:
 class MapView(pg.PlotWidget):
     hovered = Signal(int)  # the image under the mouse, -1 when none
     hovered_position = Signal(object)  # (x, y) of the mouse over empty map space, or None
+    alt_clicked = Signal(int)  # a point clicked with Alt held (interpolate to it)
 
     def __init__(self, session: Session, steering: Steering, parent: QWidget | None = None) -> None:
         super().__init__(parent, background="w")
@@ -227,7 +228,10 @@ class MapView(pg.PlotWidget):
             return
         index = self.index_at(event.scenePos())
         if index >= 0:
-            self.session.select(index)
+            if event.modifiers() & Qt.KeyboardModifier.AltModifier:
+                self.alt_clicked.emit(index)
+            else:
+                self.session.select(index)
             event.accept()
 
     def leaveEvent(self, event) -> None:  # noqa: N802 (Qt's name)

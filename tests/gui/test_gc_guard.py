@@ -46,3 +46,29 @@ def test_cycles_with_qt_objects_are_freed_by_the_gui_thread(qapp, qtbot):
     finally:
         gc.set_threshold(*threshold)
     assert FREED[-1] == threading.main_thread().name
+
+
+def test_full_collections_are_rationed(qapp):
+    """A full collection walks every object of the process (0.1-0.5 s with torch loaded): the
+    guard runs one at most every FULL_INTERVAL_S, younger generations as usual."""
+    guard = gc_guard.install(qapp)
+    threshold = gc.get_threshold()
+    runs: list[int] = []
+
+    def record(phase, info):
+        if phase == "start":
+            runs.append(info["generation"])
+
+    gc.callbacks.append(record)
+    gc.set_threshold(1, 1, 1)
+    try:
+        guard._last_full = 0.0  # long ago
+        kept = []
+        for _ in range(20):
+            kept.append([[i] for i in range(1000)])  # live allocations move the counters
+            guard.check()
+    finally:
+        gc.callbacks.remove(record)
+        gc.set_threshold(*threshold)
+    assert runs.count(2) == 1
+    assert len(runs) == 20
