@@ -30,6 +30,7 @@ import pyqtgraph as pg  # noqa: E402
 from PySide6.QtCore import QPointF  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
+from benchmarks.common import pin_singletons  # noqa: E402
 from latent_explorer.gui import scatter_raster  # noqa: E402
 from latent_explorer.gui.hit_test import PointPicker  # noqa: E402
 from latent_explorer.gui.scatter import GLScatterItem, RasterScatterItem, prepare_view, renderer_info  # noqa: E402
@@ -38,17 +39,6 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#bcbd22", "#17becf"]
 SIZE_PX = 6
 WIDTH, HEIGHT = 800, 600
-
-
-def pin_singletons() -> None:
-    """PySide6 6.12 on Python 3.11 drops a reference to None (and to True) on many calls (about
-    150 per plot repaint); a long run of repaints frees them and aborts with "none_dealloc".
-    Python 3.12 made them immortal; here they get a huge reference count instead."""
-    if sys.version_info < (3, 12):
-        import ctypes
-
-        for obj in (None, True, False):
-            ctypes.c_ssize_t.from_address(id(obj)).value += 1 << 40
 
 
 def make_map(n: int, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

@@ -7,21 +7,50 @@ rectangle or polygon's bounding box overlaps. Hidden points (legend toggles) are
 mask given at query time. The kernels are numba-compiled (`warm_up` compiles them early)."""
 from __future__ import annotations
 
+import threading
+
 import numpy as np
-from numba import njit
 
 POINTS_PER_CELL = 4
 MAX_CELLS_PER_AXIS = 2048
 _NO_MASK = np.ones(0, np.bool_)
+_COMPILE_LOCK = threading.Lock()
 
 
-def cached_njit(fn):
-    """``njit(cache=True)``, or uncached where numba finds nowhere to cache (a frozen app
-    shipped without its .py sources raises at decoration time)."""
-    try:
-        return njit(cache=True)(fn)
-    except RuntimeError:
-        return njit(fn)
+class _LazyKernel:
+    """A numba kernel made on its first call: importing numba costs 0.25 s or more, which the
+    first window should not wait for (the background warm-up calls the kernels early)."""
+
+    def __init__(self, fn) -> None:
+        self.fn = fn
+        self.dispatcher = None
+        self.__doc__, self.__name__ = fn.__doc__, fn.__name__
+
+    def __call__(self, *args):
+        if self.dispatcher is None:
+            _make_kernels(self.fn.__globals__)
+        return self.dispatcher(*args)
+
+
+def _make_kernels(namespace: dict) -> None:
+    """Every lazy kernel of one module at once, each module global replaced by its dispatcher
+    so kernels calling kernels compile (numba resolves globals when it compiles)."""
+    from numba import njit
+
+    with _COMPILE_LOCK:
+        for name, obj in list(namespace.items()):
+            if isinstance(obj, _LazyKernel) and obj.dispatcher is None:
+                try:
+                    obj.dispatcher = njit(cache=True)(obj.fn)
+                except RuntimeError:  # a frozen app shipped without .py sources: nowhere to cache
+                    obj.dispatcher = njit(obj.fn)
+                namespace[name] = obj.dispatcher
+
+
+def cached_njit(fn) -> _LazyKernel:
+    """``njit(cache=True)``, made when first called (or uncached where numba finds nowhere to
+    cache)."""
+    return _LazyKernel(fn)
 
 
 @cached_njit
@@ -57,9 +86,11 @@ def _build(x, y, x0, y0, inv_w, inv_h, nx, ny):
 
 @cached_njit
 def _cell_range(lo, hi, origin, inv, n):
+    """Cells a..b that [lo, hi] overlaps, clamped to the grid: a > b (never outside 0..n) when
+    it lies wholly beside the data, so every loop over it is empty and every index valid."""
     a = int(np.floor((lo - origin) * inv))
     b = int(np.floor((hi - origin) * inv))
-    return max(a, 0), min(b, n - 1)
+    return min(max(a, 0), n), max(min(b, n - 1), -1)
 
 
 @cached_njit

@@ -17,6 +17,7 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
+from latent_explorer.gui import hit_test
 from latent_explorer.gui.hit_test import PointPicker
 from latent_explorer.gui.scatter import (GLScatterItem, RasterScatterItem, choose_renderer, legend_proxy,
                                          make_scatter_item, renderer_info)
@@ -391,3 +392,24 @@ def test_gl_path_draws_points_on_an_x_display():
     assert result["inside"] == [220, 20, 20, 255], result
     assert result["outside"] == [255, 255, 255, 255], result
     assert result["hidden"] == [255, 255, 255, 255], result
+
+
+def test_picker_beside_the_data_finds_nothing_and_reads_nothing_outside():
+    """Hovering just past the outermost points crashed the app (an out-of-bounds read in the
+    grid kernel at a million points): every side, near and far, answers None or a real point."""
+    rng = np.random.default_rng(3)
+    pos = rng.normal(size=(200_000, 2)).astype(np.float32)
+    picker = PointPicker(pos)
+    lo, hi = pos.min(0), pos.max(0)
+    span = hi - lo
+    for fx, fy in [(1.05, 0.999), (1.05, 0.5), (-0.05, 0.5), (0.5, 1.05), (0.5, -0.05), (1.2, 1.2), (-0.2, -0.2),
+                   (30, 0.5), (-30, 0.5), (0.5, 30), (0.5, -30)]:
+        x, y = lo + span * np.array([fx, fy])
+        assert picker.nearest(float(x), float(y), 3, 100, 100) is None
+        assert len(picker.in_rect(float(x), float(y), float(x) + 0.01, float(y) + 0.01)) == 0
+    edge = int(np.argmax(pos[:, 0]))
+    assert picker.nearest(float(pos[edge, 0]) + 0.02, float(pos[edge, 1]), 5, 100, 100) == edge
+    # the kernels index the grid without bounds checks: every cell range must stay inside it
+    for lo_, hi_ in [(5.0, 6.0), (-6.0, -5.0), (-1.0, 0.5), (0.2, 9.0), (-9.0, 9.0)]:
+        a, b = hit_test._cell_range(lo_, hi_, 0.0, 10.0, 8)
+        assert 0 <= a <= 8 and -1 <= b <= 7

@@ -1,0 +1,135 @@
+"""Why a figure missed its target: what this run measured about it (breakdowns taken by the
+figures themselves) and the hot spot found by profiling it with py-spy when the suite was
+written (2026-11-30, on the 2-core development machine). The profile notes describe code, not
+this run: re-profile when the code they name changes."""
+from __future__ import annotations
+
+import numpy as np
+
+from benchmarks.common import fmt_ms, fmt_s
+
+PROFILED = {
+    "slider": "The sliders dock shows a decoded image only if its edit is still the current one "
+              "(`SlidersPanel._on_rendered`): while the hand moves on, finished decodes of edits that a newer "
+              "slider position already replaced are dropped instead of shown.",
+    "training": "py-spy (15 epochs of demo:digits): the trainer's own per-step work — `torch.manual_seed` "
+                "per step (≈ 90 µs), the `isfinite` check and three `.item()` reads, the uint8 → float batch "
+                "conversion and a Progress event — is 1–2 % of a ≈ 8 ms step; forward, backward and Adam are "
+                "the same calls as the bare loop's. What is left of the gap changes from run to run on a "
+                "shared machine (the repetitions are in benchmarks.json).",
+    "ingest_cold_png48": "py-spy (3,000 such files): the decode threads spend ≈ 80 % of their samples in "
+                         "`decode_image` — Pillow's Python-level open and PNG chunk parsing ≈ 25 %, the LANCZOS "
+                         "`_square_resize` ≈ 30 % — and on files this small that work holds the GIL, so the two "
+                         "threads barely overlap; the cold path also scans, checks and writes the cache. On "
+                         "256 px JPEGs (draft-mode decoding, GIL released) the same code beats the plain loop.",
+    "cold_start_source": "`python -X importtime benchmarks/first_window.py` (a busy machine): of ≈ 0.86 s "
+                         "importing `latent_explorer.gui.app`, pyqtgraph ≈ 0.33 s, numba ≈ 0.26 s (imported "
+                         "at start-up by `gui.hit_test` → `gui.scatter` for the picking kernels) and NumPy ≈ "
+                         "0.23 s (by `analysis.warmup`); building and showing the window takes the rest.",
+    "first_map_pca": "py-spy (`open-map` child): opening is importing. `load_workspace` → `_check_state` "
+                     "builds a `torch.optim.Adam` to check the saved optimizer state, and that first Adam "
+                     "imports `torch._dynamo` (≈ 27 % of the samples); importing torch itself ≈ 23 %; reloading "
+                     "demo:digits imports scikit-learn and scipy.stats (`sklearn.datasets.load_digits`, ≈ 22 %). "
+                     "The PCA map itself takes milliseconds.",
+    "first_map_umap": "umap-learn's numba functions that `SteppedUMAP` calls (the per-epoch layout "
+                      "optimiser, nearest-neighbour descent) are compiled in each new process — numba's disk "
+                      "cache does not cover them — and the background warm-up (`warm_up_in_background`, "
+                      "started with the process as the app starts it with its window) was still compiling "
+                      "when the map was asked for, on two cores shared with it.",
+    "stall": "The dumps below were taken while the heartbeat was late. Seen when the suite was written: "
+             "`Session._adopt` → `ModelPanel._on_workspace` → `Session.preview_pairs` → `reconstruct` runs the "
+             "model in the GUI thread when the trained workspace arrives; `gc_guard` collections "
+             "(`MainThreadGarbageCollector.check`) of a large heap; and the GUI thread waiting for the GIL "
+             "while the training thread imports torch/scikit-learn or builds the report.",
+}
+
+
+def _hover(row: dict, raw: dict) -> str:
+    parts = raw.get("breakdown_median_ms", {})
+    if not parts:
+        return ""
+    names = {"gui_thread_to_submit": "mouse event → hit-test → request (GUI thread)",
+             "worker_wake": "worker thread wakes", "decode_at": "`MapDecoder.decode_at` in the worker "
+             "(inverse map + decode)", "back_to_gui": "result back in the GUI thread, pixmap set",
+             "repaint": "preview repainted"}
+    text = ", ".join(f"{names[k]} {fmt_ms(v)}" for k, v in parts.items())
+    bare = raw.get("bare_decode", {}).get("median_ms")
+    return (f"Median parts of a move: {text}. The decode itself is the bare reference ({fmt_ms(bare)}); the "
+            "rest — thread hand-offs, the inverse map, painting — is a fixed cost of a few ms that a "
+            "decode this cheap cannot hide, so the ratio misses while the latency is well inside a frame.")
+
+
+def _slider(row: dict, raw: dict) -> str:
+    s = raw.get("seconds") or 1
+    return (f"In {s:.1f} s of dragging: {raw.get('moves', 0) / s:.0f} slider moves/s, "
+            f"{raw.get('decoded', 0) / s:.0f} decodes/s finished, {raw.get('shown', 0) / s:.0f} images/s shown. "
+            + PROFILED["slider"])
+
+
+def _training(row: dict, raw: dict) -> str:
+    reps = raw.get("cpu", [])
+    ratios = ", ".join(f"{r['throughput_ratio']:.2f}" for r in reps)
+    orders = ", ".join(r.get("order", "?") for r in reps)
+    return f"Per repetition: {ratios} ({orders}). " + PROFILED["training"]
+
+
+def _projection(row: dict, raw: dict) -> str:
+    method = row["key"].split("_", 1)[1]
+    t = raw.get("times", {}).get(method, {})
+    ours, direct = t.get("ours_s", []), t.get("direct_s", [])
+    extra = float(np.median(ours) - np.median(direct)) if ours and direct else 0.0
+    what = {"pca": "validation and a read-only view around scikit-learn's PCA — fixed microseconds that "
+                   "show on a sub-millisecond fit",
+            "tsne": "openTSNE runs in a worker thread and hands a copy of the layout over a queue every 20 "
+                    "iterations (so the map animates)",
+            "umap": "the layout is optimised epoch by epoch from Python (`SteppedUMAP.run_epochs`, so the map "
+                    "animates and can be cancelled)"}[method]
+    spread = (f"ours {fmt_s(min(ours))}–{fmt_s(max(ours))}, direct {fmt_s(min(direct))}–{fmt_s(max(direct))} "
+              f"over {len(ours)} runs each") if ours and direct else "no runs"
+    return (f"{fmt_s(abs(extra))} {'more' if extra > 0 else 'less'} per map ({spread}). The wrapper's own "
+            f"work: {what}. Repetitions alternate, so a busy neighbour hits both sides; compare the spread.")
+
+
+def _ingest(row: dict, raw: dict) -> str:
+    kind = row["key"].rsplit("_", 1)[1]
+    return PROFILED.get(f"ingest_cold_{kind}", "")
+
+
+def _first_map(row: dict, raw: dict) -> str:
+    if row["key"] == "first_map_umap":
+        u = raw.get("umap", {})
+        return (f"Opened at {fmt_s(u.get('opened', 0))}, UMAP map at {fmt_s(u.get('map', 0))}; the same UMAP "
+                f"again in that process: {fmt_s(u.get('again_s', 0))}. " + PROFILED["first_map_umap"])
+    p = (raw.get("pca") or [{}])[0]
+    return (f"Since the process started: imports done {fmt_s(p.get('imported', 0))}, workspace open "
+            f"{fmt_s(p.get('opened', 0))}, PCA map {fmt_s(p.get('map', 0))}. " + PROFILED["first_map_pca"])
+
+
+def _stall(row: dict, raw: dict) -> str:
+    worst = "; ".join(f"{w['gap_ms']:.0f} ms at {w['at_s']:.1f} s (after “{w['last_progress']}”)"
+                      for w in raw.get("worst", []))
+    return f"Longest gaps: {worst}. {raw.get('over_50ms', 0)} gaps over 50 ms. " + PROFILED["stall"]
+
+
+def _cold_start(row: dict, raw: dict) -> str:
+    if row["key"] != "cold_start_source":
+        return ""
+    p = (raw.get("phases") or [{}])[0]
+    return (f"First run, since the process started: imports done {fmt_s(p.get('imported', 0))}, window exposed "
+            f"{fmt_s(p.get('expose', 0))}, painted {fmt_s(p.get('paint', 0))}. " + PROFILED["cold_start_source"])
+
+
+def _generic(row: dict, raw: dict) -> str:
+    return "No profile was taken for this figure: see its numbers in benchmarks.json."
+
+
+HANDLERS = {"hover_decode": _hover, "slider": _slider, "training": _training, "projection": _projection,
+            "ingest": _ingest, "first_map": _first_map, "stall": _stall, "cold_start": _cold_start}
+
+
+def explain(row: dict, raw: dict) -> str:
+    key = row["key"]
+    for prefix, handler in HANDLERS.items():
+        if key.startswith(prefix):
+            return handler(row, raw) or _generic(row, raw)
+    return _generic(row, raw)
