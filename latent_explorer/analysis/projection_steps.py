@@ -134,13 +134,33 @@ def rebuild_tsne(latents: np.ndarray, embedding: np.ndarray, k: int, p: dict):
         log.setLevel(level)
 
 
+def _cache_numba_kernels(*modules) -> None:
+    """umap-learn compiles most of its numba kernels without ``cache=True``: ~10 s again at
+    every start. Turn numba's on-disk cache on for them (none is compiled yet)."""
+    from numba.core.registry import CPUDispatcher
+
+    for module in modules:
+        for obj in vars(module).values():
+            if isinstance(obj, CPUDispatcher) and not obj.overloads:
+                try:
+                    obj.enable_caching()
+                except RuntimeError:  # numba finds nowhere to cache: compiled each start
+                    pass
+
+
 @functools.cache
 def _stepped_umap_class() -> type:
     import umap
+    import umap.distances
+    import umap.layouts
+    import umap.umap_
+    import umap.utils
     from sklearn.decomposition import PCA
     from umap.layouts import _get_optimize_layout_euclidean_single_epoch_fn
     from umap.spectral import spectral_layout
     from umap.umap_ import INT32_MAX, INT32_MIN, make_epochs_per_sample, noisy_scale_coords
+
+    _cache_numba_kernels(umap.umap_, umap.utils, umap.layouts, umap.distances, umap.spectral)
 
     class SteppedUMAP(umap.UMAP):
         """`fit` builds the graph and the start layout only; `run_epochs` then optimises it.

@@ -1,0 +1,106 @@
+"""What the installers rely on, checked without building one (CI builds and checks the real
+bundle with scripts/build.sh and packaging/check_packages.sh): the icons, the resources folder
+found from source and frozen, the launch-time hook, numba's cache in the frozen layout, and
+build.spec's safety check on stripped libraries."""
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from latent_explorer import resources
+
+ROOT = Path(__file__).resolve().parents[2]
+ICONS = ROOT / "resources" / "icons"
+sys.path.insert(0, str(ROOT / "packaging" / "pyinstaller"))
+
+
+def test_icons_come_in_every_size_the_menus_and_installers_use():
+    for size in (16, 32, 48, 64, 128):
+        assert Image.open(ICONS / f"latent-explorer-{size}.png").size == (size, size)
+    assert Image.open(ICONS / "latent-explorer.png").size == (256, 256)
+    assert {(16, 16), (32, 32), (48, 48), (256, 256)} <= Image.open(ICONS / "latent-explorer.ico").info["sizes"]
+    assert Image.open(ICONS / "latent-explorer.icns").size == (256, 256)
+    assert sum(p.stat().st_size for p in ICONS.iterdir()) < 200_000
+
+
+def test_resources_are_found_from_source_and_from_a_frozen_bundle(monkeypatch, tmp_path):
+    assert resources.resources_dir() == ROOT / "resources"
+    assert resources.resource_path("icons", "latent-explorer.png") == ICONS / "latent-explorer.png"
+    assert resources.resource_path("icons", "no-such-file.png") is None
+    (tmp_path / "resources" / "demo").mkdir(parents=True)
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path), raising=False)
+    assert resources.resources_dir() == tmp_path / "resources"
+    assert resources.resource_path("demo") == tmp_path / "resources" / "demo"
+    monkeypatch.setattr(sys, "_MEIPASS", str(tmp_path / "empty"), raising=False)
+    assert resources.resources_dir() is None  # a bundle without resources: nothing, no error
+
+
+def test_the_window_carries_the_app_icon(qapp):
+    from latent_explorer.gui.app import make_app
+
+    assert make_app().windowIcon().availableSizes()
+
+
+def test_the_launch_hook_reports_the_first_window_and_quits():
+    env = {**os.environ, "LATENT_EXPLORER_FIRST_WINDOW": "1", "QT_QPA_PLATFORM": "offscreen"}
+    done = subprocess.run([sys.executable, str(ROOT / "main.py")], env=env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert re.search(r"^first window at \d+\.\d+$", done.stdout, re.M)
+
+
+def test_numba_caches_frozen_code_with_relative_file_names(monkeypatch, tmp_path):
+    """PyInstaller stores relative co_filenames; the frozen locator finds the bundled source."""
+    from numba.core import config
+
+    from frozen_numba_cache import FrozenSourceCacheLocator
+
+    bundle = tmp_path / "bundle"
+    (bundle / "pkg").mkdir(parents=True)
+    (bundle / "pkg" / "kernels.py").write_text("def kernel(x):\n    return x + 1\n")
+    namespace: dict = {}
+    exec(compile((bundle / "pkg" / "kernels.py").read_text(), "pkg/kernels.py", "exec"), namespace)
+    kernel = namespace["kernel"]
+    monkeypatch.setattr(config, "CACHE_DIR", str(tmp_path / "cache"))
+    monkeypatch.setattr(sys, "_MEIPASS", str(bundle), raising=False)
+    locator = FrozenSourceCacheLocator.from_function(kernel, "pkg/kernels.py")
+    assert locator is not None
+    assert Path(locator.get_cache_path()).parent == tmp_path / "cache"
+    stamp = locator.get_source_stamp()
+    (bundle / "pkg" / "kernels.py").write_text("def kernel(x):\n    return x + 2\n")
+    fresh = FrozenSourceCacheLocator.from_function(kernel, "pkg/kernels.py")
+    from frozen_numba_cache import _content_hash
+
+    _content_hash.cache_clear()
+    assert fresh.get_source_stamp() != stamp  # a new version never loads a stale entry
+
+
+@pytest.mark.skipif(shutil.which("strip") is None, reason="needs binutils' strip")
+def test_stripping_never_ships_a_library_the_loader_would_refuse(tmp_path):
+    """strip breaks some patchelf-edited wheel libraries (numpy's OpenBLAS here): the
+    alignment check must agree with the dynamic loader, and such copies must not ship."""
+    import numpy
+    import PIL
+
+    import bundle_tools
+
+    libs = sorted(Path(numpy.__file__).parent.parent.glob("numpy.libs/libscipy_openblas*.so"))
+    libs += sorted(Path(PIL.__file__).parent.glob("_imaging.*.so"))
+    assert libs
+    for lib in map(str, libs):
+        raw = tmp_path / ("raw-" + Path(lib).name)
+        subprocess.run(["strip", "-o", str(raw), lib], check=True)
+        if not bundle_tools.elf_loads_aligned(raw):
+            refused = subprocess.run([sys.executable, "-c", f"import ctypes; ctypes.CDLL({str(raw)!r})"],
+                                     capture_output=True, text=True)
+            assert "not page-aligned" in refused.stderr
+        _, shipped, _ = bundle_tools.stripped((Path(lib).name, lib, "BINARY"), tmp_path)
+        assert bundle_tools.elf_loads_aligned(shipped)
+        assert os.path.getsize(shipped) <= os.path.getsize(lib)
