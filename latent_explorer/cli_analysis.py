@@ -144,7 +144,7 @@ def cmd_anomalies(args) -> int:
         r["path"] = ds.paths[i] if ds.paths else None
         r["label"] = None if ds.labels is None or ds.labels[i] < 0 else ds.label_names[ds.labels[i]]
     if not args.no_save:
-        ws.extra_meta[ANOMALY_KEY] = {"k": scores.k, "by": args.by}
+        ws.extra_meta[ANOMALY_KEY] = {"k": scores.k, "by": args.by, "top": rows}  # as the app lists them
         ws.extra_arrays[f"{ANOMALY_KEY}.density"] = scores.density.astype(np.float32)
         ws.extra_arrays[f"{ANOMALY_KEY}.combined"] = scores.combined.astype(np.float32)
         _save_back(ws, args.workspace)

@@ -12,14 +12,13 @@ built on a Session opens before they load."""
 from __future__ import annotations
 
 import os
-from functools import partial
 from typing import TYPE_CHECKING, Any, Callable
 
 import numpy as np
 from psygnal import Signal
 
 from .errors import UserError
-from .tasks import CancelToken, Partial, Progress, Task, run_task
+from .tasks import CancelToken, Partial, Task, run_task
 
 if TYPE_CHECKING:
     from .data.dataset import Dataset
@@ -38,8 +37,8 @@ class Session:
     training_progress = Signal(object)  # Progress, at most every PROGRESS_INTERVAL
     epoch_finished = Signal(object)  # EpochReport (losses, live reconstructions)
     training_finished = Signal(object)  # the trained Workspace (also after Stop: status says so)
-    map_changed = Signal(object)  # (N, 2) float32 positions, or None
-    map_partial = Signal(object)  # (N, 2) positions of a t-SNE/UMAP map still being optimised
+    map_changed = Signal(object)  # (N, 2) float32 positions — (N, 3) for a 3-D map — or None
+    map_partial = Signal(object)  # (N, k) positions of a t-SNE/UMAP map still being optimised
     selection_changed = Signal(int)  # the selected image, -1 for none
     file_changed = Signal(object)  # the workspace file path (str) or None
     dirty_changed = Signal(bool)  # unsaved changes
@@ -256,8 +255,9 @@ class Session:
         """Recompute the map of the current latents here and now (see `map_task`)."""
         return run_task(self.map_task(method=method, **params))
 
-    def map_task(self, cancel: CancelToken | None = None, method: str = "pca", **params: Any) -> Task:
-        """Task: a 2-D ``method`` map ("pca", "tsne", "umap") of the current latents. Partial
+    def map_task(self, cancel: CancelToken | None = None, method: str = "pca", dim: int = 2,
+                 **params: Any) -> Task:
+        """Task: a ``dim``-D (2 or 3) ``method`` map ("pca", "tsne", "umap") of the latents. Partial
         embeddings of t-SNE/UMAP come as `map_partial` events (the map animates); the session
         adopts the map when done. ``params`` go to `Projection` (e.g. perplexity, n_neighbors)."""
         ticket = self._ticket("map")
@@ -266,10 +266,11 @@ class Session:
             raise UserError("there are no latents to map: train a model or open a workspace")
         if method not in ("pca", "tsne", "umap"):
             raise UserError(f"unknown map method '{method}': pca, tsne or umap")
-        return self._map_task(ticket, ws.latents.mean, cancel or CancelToken(), method, params)
+        return self._map_task(ticket, ws.latents.mean, cancel or CancelToken(), method, params, dim)
 
-    def _map_task(self, ticket: int, z: np.ndarray, cancel: CancelToken, method: str, params: dict):
-        inner = self._map_task_body(z, cancel, method, params)
+    def _map_task(self, ticket: int, z: np.ndarray, cancel: CancelToken, method: str, params: dict,
+                  dim: int = 2):
+        inner = self._map_task_body(z, cancel, method, params, dim)
         while True:
             try:
                 item = next(inner)
@@ -288,14 +289,23 @@ class Session:
         self.map = np.asarray(projection.embedding_)
         self.map_changed.emit(self.map)
 
+    def show_map(self, projection) -> None:
+        """Show again a map made earlier from the current latents (the 2-D one after a 3-D one)
+        without computing it; a map still being computed is dropped."""
+        if projection.embedding_ is None or len(projection.embedding_) != self.n_points:
+            raise UserError("that map was made from other latents: compute it again")
+        self._tickets["map"] += 1
+        self._set_map(projection)
+        self.mark_dirty()
+
     @staticmethod
-    def _map_task_body(z: np.ndarray, cancel: CancelToken, method: str = "pca", params=None):
+    def _map_task_body(z: np.ndarray, cancel: CancelToken, method: str = "pca", params=None, dim: int = 2):
         from .analysis.projection import Projection
 
         z = np.asarray(z, np.float32)
         if z.ndim == 2 and z.shape[1] == 1:  # one latent: the line itself, spread out on y = 0
             z = np.concatenate([z, np.zeros_like(z)], axis=1)
-        projection = Projection(method, 2, **(params or {}))
+        projection = Projection(method, dim, **(params or {}))
         yield from projection.fit_task(z, cancel)
         return projection
 
@@ -316,42 +326,20 @@ class Session:
 
         return train_in_session(self, ticket, source, options, cancel or CancelToken())
 
-    def open_task(self, path: str | os.PathLike, cancel: CancelToken | None = None) -> Task:
-        """Task: read a workspace file, reload its images from their source, restore its map."""
+    def resume_task(self, epochs: int | None = None, cancel: CancelToken | None = None) -> Task:
+        """Task: train the current model ``epochs`` more (None: finish its plan), as `train_task`."""
+        from .session_training import resume_in_session
+
+        return resume_in_session(self, epochs, cancel or CancelToken())
+
+    def open_task(self, path: str | os.PathLike, cancel: CancelToken | None = None,
+                  as_copy: bool = False) -> Task:
+        """Task: read a workspace file, reload its images from their source, restore its map.
+        ``as_copy``: the session forgets the file (Save asks where), e.g. for the shipped demo."""
+        from .session_open import open_in_session
+
         ticket = self._ticket("workspace")
-        return self._open(ticket, os.fspath(path), cancel or CancelToken())
-
-    def _open(self, ticket: int, path: str, cancel: CancelToken):
-        from .data.sources import reload_source
-        from .workspace.session_file import load_workspace
-        from .workspace.stored_map import restore_map
-
-        post = partial(self._post, "workspace", ticket)
-        yield Progress(0, 3, f"reading {os.path.basename(path)}")
-        ws = load_workspace(path)
-        yield Progress(1, 3, "loading the images")
-        dataset, note = ws.dataset, None
-        if ws.dataset.source.get("kind") != "embeddings":
-            try:
-                reloaded = yield from reload_source(ws.dataset.source, cancel)
-            except UserError as exc:
-                note = f"images not loaded ({exc}): the map works, previews do not"
-            else:
-                if len(reloaded) != len(ws.dataset) or (ws.dataset.paths and reloaded.paths != ws.dataset.paths):
-                    note = "the images changed since this workspace was saved: previews are off"
-                else:
-                    dataset = reloaded
-        yield Progress(2, 3, "restoring the map")
-        projection = None
-        if ws.latents is not None:
-            projection = restore_map(ws)
-            if projection is None:
-                projection = yield from self._map_task_body(ws.latents.mean, cancel)
-        prepared = self._prepare(ws, dataset)
-        yield Progress(3, 3, "opened")
-        post(self._adopt, ws, dataset, projection, path, False, False, prepared)
-        post(self.status.emit, note or f"opened {path}")
-        return ws
+        return open_in_session(self, ticket, os.fspath(path), cancel or CancelToken(), as_copy)
 
     def open(self, path: str | os.PathLike) -> Workspace:
         """Open a workspace here and now (see `open_task`)."""

@@ -5,11 +5,14 @@ import argparse
 import os
 import signal
 import sys
+import time
 
-from PySide6.QtCore import QTimer
+from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from .. import __version__
+from ..resources import resource_path
 from . import gc_guard
 from .main_window import APP_TITLE, MainWindow
 
@@ -31,6 +34,10 @@ def make_app() -> QApplication:
     app.setApplicationName(APP_TITLE)
     app.setOrganizationName("latent-explorer")
     app.setApplicationVersion(__version__)
+    app.setDesktopFileName("latent-explorer")  # Wayland: the window takes the menu entry's icon
+    icon = resource_path("icons", "latent-explorer.png")
+    if icon is not None:
+        app.setWindowIcon(QIcon(str(icon)))
     gc_guard.install(app)
     return app
 
@@ -43,12 +50,32 @@ def has_display() -> bool:
     return any(os.environ.get(v) for v in ("DISPLAY", "WAYLAND_DISPLAY", "QT_QPA_PLATFORM"))
 
 
+FIRST_WINDOW_ENV = "LATENT_EXPLORER_FIRST_WINDOW"
+
+
+def _quit_at_first_window(app: QApplication) -> None:
+    """With LATENT_EXPLORER_FIRST_WINDOW=1: print the wall-clock time (``time.time()``) at
+    which the window is first exposed, then quit — launch time measured from outside, the
+    frozen app included (packaging/launch_time.py)."""
+    class Watch(QObject):
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt's name)
+            if event.type() == QEvent.Type.Expose:
+                print(f"first window at {time.time():.3f}", flush=True)
+                app.removeEventFilter(self)
+                QTimer.singleShot(0, app.quit)
+            return False
+
+    app.installEventFilter(Watch(app))
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.screenshot and not has_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # nothing to show: draw off screen
     app = make_app()
     window = MainWindow()
+    if os.environ.get(FIRST_WINDOW_ENV):
+        _quit_at_first_window(app)
     window.show()
     from ..analysis.warmup import warm_up_in_background
     from .scatter import warm_up as warm_up_renderer
@@ -61,6 +88,10 @@ def main(argv: list[str] | None = None) -> int:
     heartbeat.start(200)
     if args.demo or args.screenshot:
         QTimer.singleShot(0, lambda: _start_demo(window, args))
+    else:
+        from .first_run import open_on_first_launch
+
+        QTimer.singleShot(0, lambda: open_on_first_launch(window))
     return app.exec()
 
 

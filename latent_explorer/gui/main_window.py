@@ -24,9 +24,11 @@ from .file_actions import FileActions
 from .generate_actions import GenerateActions
 from .insights_panel import InsightActions, InsightsPanel
 from .map_toolbar import MapToolbar
-from .map_view import MapView
+from .map_stack import MapStack
+from .model_actions import ModelActions
 from .model_panel import ModelPanel
 from .preview import PreviewPanel
+from . import first_run
 from .settings import AppSettings
 from .sliders import SlidersPanel
 from .workers import MainThreadDispatcher, TaskRunner, TaskWorker
@@ -52,8 +54,9 @@ class MainWindow(QMainWindow):
         self._training_worker: TaskWorker | None = None
         self._closed = False
 
-        self.map_view = MapView(self.session, self.steering)
-        self.setCentralWidget(self.map_view)
+        self.map_stack = MapStack(self.session, self.steering)
+        self.map_view, self.map_view3d = self.map_stack.view2d, self.map_stack.view3d
+        self.setCentralWidget(self.map_stack)
         self.model_panel = ModelPanel(self.session)
         scroll = QScrollArea()
         scroll.setWidget(self.model_panel)
@@ -76,6 +79,7 @@ class MainWindow(QMainWindow):
         self.insights.anomalies_requested.connect(self.insight_actions.find_anomalies)
         self.insights.clusters_requested.connect(self.insight_actions.find_clusters)
         self.generate = GenerateActions(self)
+        self.model_actions = ModelActions(self)
         self.preview_dock.raise_()
         self.hover_label = QLabel()
         self.hover_label.setMinimumWidth(360)
@@ -87,8 +91,7 @@ class MainWindow(QMainWindow):
         self.addToolBar(self.map_toolbar)
         self.map_toolbar.compute_requested.connect(self.compute_map)
         self.map_toolbar.cancel_requested.connect(lambda: self.runner.cancel("map"))
-        self.map_toolbar.colour_requested.connect(self.map_view.set_colour_by)
-        self.map_toolbar.tool_requested.connect(self.map_view.selection_tool.set_mode)
+        self.map_stack.attach(self.map_toolbar, self.runner, self.compute_map)
         self.map_view.selection_tool.selected.connect(self.choose)
         self._build_menus()
         self.setAcceptDrops(True)
@@ -99,8 +102,8 @@ class MainWindow(QMainWindow):
         s.file_changed.connect(lambda _path: self._update_title())
         s.dirty_changed.connect(lambda _dirty: self._update_title())
         s.map_changed.connect(self._on_map)
-        self.map_view.hovered.connect(self._on_hover)
-        self.map_view.hovered_position.connect(self.preview.show_position)
+        self.map_stack.hovered.connect(self._on_hover)
+        self.map_stack.hovered_position.connect(self.preview.show_position)
         self.model_panel.train_requested.connect(self.start_training)
         self.model_panel.stop_requested.connect(self.stop_training)
         self.runner.stopped.connect(self._on_task_stopped)
@@ -137,8 +140,9 @@ class MainWindow(QMainWindow):
         m = bar.addMenu("&File")
         self.open_action = self._action(m, "&Open workspace…", lambda: self.open_workspace(),
                                         QKeySequence.StandardKey.Open, "open a saved .lexp workspace")
-        self._action(m, "Open &folder…", self.model_panel.choose_folder, "Ctrl+Shift+O",
-                     "choose a folder of images to train on")
+        folder = self._action(m, "Open &folder…", self.model_panel.choose_folder, "Ctrl+Shift+O",
+                              "choose a folder of images to train on")
+        self.model_actions.build(m, folder)
         m.addSeparator()
         self.save_action = self._action(m, "&Save", self.save, QKeySequence.StandardKey.Save)
         self.save_as_action = self._action(m, "Save &As…", self.save_as, "Ctrl+Shift+S")
@@ -165,6 +169,7 @@ class MainWindow(QMainWindow):
         m.addAction(self.insights_dock.toggleViewAction())
         m.addAction(self.generate.dock.toggleViewAction())
         m = bar.addMenu("&Help")
+        self._action(m, "Open the &Digits Demo", lambda: first_run.open_demo(self))
         self._action(m, "&About Latent Explorer", self.show_about)
 
     # ------------------------------------------------------------------ long work
@@ -188,10 +193,11 @@ class MainWindow(QMainWindow):
         worker.cancelled.connect(lambda: self._show_status("training cancelled"))
         return worker
 
-    def compute_map(self, method: str = "pca") -> TaskWorker | None:
-        """Compute a t-SNE/UMAP/PCA map in a worker; the map animates while it optimises."""
+    def compute_map(self, method: str = "pca", dim: int | None = None) -> TaskWorker | None:
+        """Compute a t-SNE/UMAP/PCA map in a worker (``dim``: 2, 3 or the toolbar's); it animates."""
+        dim = dim or self.map_toolbar.dim
         try:
-            worker = self.runner.start("map", lambda t: self.session.map_task(t, method))
+            worker = self.runner.start("map", lambda t: self.session.map_task(t, method, dim))
         except UserError as exc:
             self.show_error("Cannot compute the map", str(exc))
             return None
@@ -208,7 +214,8 @@ class MainWindow(QMainWindow):
             self.model_panel.stop_button.setEnabled(False)
             self._show_status("stopping after the current batch…")
 
-    def open_workspace(self, path: str | os.PathLike | None = None) -> TaskWorker | None:
+    def open_workspace(self, path: str | os.PathLike | None = None, as_copy: bool = False) -> TaskWorker | None:
+        """``as_copy``: open without remembering the file (Save asks where): the shipped demo."""
         if path is None:
             path, _ = QFileDialog.getOpenFileName(self, "Open workspace", "", WORKSPACE_FILTER)
             if not path:
@@ -216,8 +223,9 @@ class MainWindow(QMainWindow):
         if not self._confirm_discard():
             return None
         path = os.fspath(path)
-        worker = self.runner.start("workspace", lambda t: self.session.open_task(path, t))
-        worker.finished.connect(lambda _ws: self.files.remember("workspaces", path))
+        worker = self.runner.start("workspace", lambda t: self.session.open_task(path, t, as_copy))
+        if not as_copy:
+            worker.finished.connect(lambda _ws: self.files.remember("workspaces", path))
         worker.progressed.connect(lambda p: self._show_status(p.message))
         worker.failed.connect(lambda exc, tb: self._on_failed("Cannot open the workspace", exc, tb))
         return worker
@@ -287,11 +295,10 @@ class MainWindow(QMainWindow):
         self.map_toolbar.set_enabled(n > 0)
         from ..explore.colouring import colour_options
 
+        self.map_stack.follow_colour()
         self.map_toolbar.set_colour_options(colour_options(self.session), self.map_view.colour_by)
         if positions is None or len(self.chosen) and self.chosen.max() >= n:
             self.chosen = np.zeros(0, np.int64)
-        if self.session.projection is not None:
-            self.map_toolbar.show_method(self.session.projection.method)
         self.points_label.setText(f"{n:,} points" if n else "")
 
     def selected_indices(self) -> np.ndarray:

@@ -1,4 +1,4 @@
-"""The map's toolbar: which map to compute (PCA, t-SNE, UMAP), its progress, and Cancel."""
+"""The map's toolbar: which map to compute (PCA, t-SNE, UMAP; 2-D or 3-D), its progress, and Cancel."""
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
@@ -11,6 +11,7 @@ METHODS = [("PCA", "pca"), ("t-SNE", "tsne"), ("UMAP", "umap")]
 
 class MapToolbar(QToolBar):
     compute_requested = Signal(str)  # the method
+    dim_requested = Signal(int, str)  # 2 or 3, the method
     cancel_requested = Signal()
     colour_requested = Signal(str)  # a key of explore.colouring.colour_options
     tool_requested = Signal(str)  # "pan", "lasso" or "box"
@@ -25,6 +26,12 @@ class MapToolbar(QToolBar):
         self.method.setToolTip("PCA is instant and exact to decode; t-SNE and UMAP show clusters "
                                "better and animate while they optimise")
         self.addWidget(self.method)
+        self.dims = QComboBox()
+        self.dims.addItem("2D", 2)
+        self.dims.addItem("3D", 3)
+        self.dims.setToolTip("a flat map, or a 3-D one to turn with the mouse (computed the first time)")
+        self.dims.currentIndexChanged.connect(lambda _i: self._on_dim())
+        self.addWidget(self.dims)
         self.compute = QPushButton("Compute")
         self.compute.clicked.connect(lambda: self.compute_requested.emit(self.method.currentData()))
         self.addWidget(self.compute)
@@ -41,7 +48,8 @@ class MapToolbar(QToolBar):
         self.tool = QComboBox()
         for text, key in (("pan", "pan"), ("lasso select", "lasso"), ("box select", "box")):
             self.tool.addItem(text, key)
-        self.tool.setToolTip("what a drag on the map does (Shift-drag: lasso, Ctrl-drag: box, always)")
+        self._tool_tip = "what a drag on the map does (Shift-drag: lasso, Ctrl-drag: box, always)"
+        self.tool.setToolTip(self._tool_tip)
         self.tool.currentIndexChanged.connect(lambda _i: self.tool_requested.emit(self.tool.currentData()))
         self.addWidget(self.tool)
         self.progress = QProgressBar()
@@ -55,8 +63,28 @@ class MapToolbar(QToolBar):
         self.set_enabled(False)
 
     def set_enabled(self, enabled: bool) -> None:
-        for w in (self.method, self.compute, self.colour, self.tool):
+        for w in (self.method, self.dims, self.compute, self.colour):
             w.setEnabled(enabled)
+        self._sync_tool()
+
+    @property
+    def dim(self) -> int:
+        return int(self.dims.currentData())
+
+    def _on_dim(self) -> None:
+        self._sync_tool()
+        self.dim_requested.emit(self.dim, self.method.currentData())
+
+    def _sync_tool(self) -> None:
+        self.tool.setEnabled(self.dims.isEnabled() and self.dim == 2)
+        self.tool.setToolTip(self._tool_tip if self.dim == 2 else "no lasso or box selection on the 3-D map")
+
+    def show_dim(self, dim: int) -> None:
+        """Show ``dim`` as chosen, without asking for it."""
+        self.dims.blockSignals(True)
+        self.dims.setCurrentIndex(self.dims.findData(dim))
+        self.dims.blockSignals(False)
+        self._sync_tool()
 
     def set_colour_options(self, options: list[tuple[str, str]], current: str) -> None:
         self.colour.blockSignals(True)
@@ -79,7 +107,9 @@ class MapToolbar(QToolBar):
         self.progress.setValue(int(1000 * p.fraction))
         self.progress.setFormat(p.message or "%p%")
 
-    def show_method(self, method: str) -> None:
+    def show_method(self, method: str, dim: int | None = None) -> None:
         index = self.method.findData(method)
         if index >= 0:
             self.method.setCurrentIndex(index)
+        if dim is not None:
+            self.show_dim(dim)

@@ -13,6 +13,7 @@ from PySide6.QtWidgets import QWidget
 
 from ..explore.steering import Steering
 from ..session import Session
+from .hover_thumb import HoverThumb
 from .scatter import legend_proxy, make_scatter_item, prepare_view
 from .selection_tools import SelectionTool
 
@@ -79,6 +80,7 @@ class MapView(pg.PlotWidget):
         self.placeholder = pg.TextItem("Train a model or open a workspace to see its latent map",
                                        color="#777777", anchor=(0.5, 0.5))
         self.plotItem.addItem(self.placeholder, ignoreBounds=True)
+        self.hover_thumb = HoverThumb(self)  # the hovered image beside the cursor
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         session.map_changed.connect(self.set_map)
@@ -189,6 +191,7 @@ class MapView(pg.PlotWidget):
             return
         self._hover_index = index
         if index < 0:
+            self.hover_thumb.hide()
             self._hover_marker.setData([], [])
         else:
             x, y = self.positions[index]
@@ -216,6 +219,7 @@ class MapView(pg.PlotWidget):
     def _on_mouse_moved(self, scene_pos: QPointF) -> None:
         index = self.index_at(scene_pos)
         self._set_hover(index)
+        self.hover_thumb.show_for(index, scene_pos)
         vb = self.plotItem.vb
         if index >= 0 or self.positions is None or not vb.sceneBoundingRect().contains(scene_pos):
             self.hovered_position.emit(None)

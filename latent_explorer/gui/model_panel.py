@@ -1,96 +1,42 @@
-"""The model dock: source, model options, Train / Stop, progress with ETA, a live loss plot,
-live reconstructions of fixed held-out images, and the diagnostics of the finished model."""
+"""The model dock: source (demo, folder, precomputed embeddings, your own TorchScript model),
+model options, Train / Stop / Resume, progress with ETA, a live loss plot, live reconstructions
+of fixed held-out images, and the diagnostics of the finished model."""
 from __future__ import annotations
 
 import html
 import os
 
 import numpy as np
-import pyqtgraph as pg
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLayout, QProgressBar,
     QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget,
 )
 
+from ..data.sources import describe_source
 from ..session import Session
+from ..session_training import resume_problem
 from ..tasks import Progress
+from .loss_plot import LossPlot, curve_legend
 from .pixmaps import grid, scaled_pixmap
 
 DEMOS = [("Digits (built-in demo)", "demo:digits"), ("Sprites (built-in demo)", "demo:sprites")]
 MODELS = [("VAE", "vae"), ("β-VAE", "beta-vae"), ("Autoencoder", "ae")]
 IMAGE_SIZES = ["auto", "16", "24", "32", "48", "64", "96", "128"]
-CURVES = [  # (history key, legend name, colour, dashed)
-    ("train_recon", "reconstruction", "#1f77b4", False),
-    ("val_recon", "reconstruction, held-out", "#1f77b4", True),
-    ("train_kl", "KL", "#ff7f0e", False),
-    ("val_kl", "KL, held-out", "#ff7f0e", True),
-]
 STRIP_WIDTH = 300
-
-
-class LossPlot(pg.PlotWidget):
-    """Loss per image against epoch (log scale), train solid, held-out dashed."""
-
-    def __init__(self, parent: QWidget | None = None) -> None:
-        super().__init__(parent, background="w")
-        self.setFixedHeight(170)
-        self.setLogMode(y=True)
-        self.showGrid(x=True, y=True, alpha=0.2)
-        self.setLabel("bottom", "epoch")
-        self.setLabel("left", "loss per image")
-        self.setMouseEnabled(x=False, y=False)
-        self.hideButtons()
-        self.curves = {}
-        for key, name, colour, dashed in CURVES:
-            style = Qt.PenStyle.DashLine if dashed else Qt.PenStyle.SolidLine
-            pen = pg.mkPen(colour, width=2, style=style)
-            self.curves[key] = self.plot([], [], pen=pen, antialias=True, symbol="o", symbolSize=4,
-                                         symbolBrush=colour, symbolPen=None)
-        self._rows: list[dict] = []
-
-    def clear_history(self) -> None:
-        self.set_history([])
-
-    def set_history(self, rows: list[dict]) -> None:
-        self._rows = list(rows)
-        self._redraw()
-
-    def add_epoch(self, row: dict) -> None:
-        self._rows.append(row)
-        self._redraw()
-
-    def point_count(self) -> int:
-        return sum(len(c.getData()[0] if c.getData()[0] is not None else []) for c in self.curves.values())
-
-    def _redraw(self) -> None:
-        for key, curve in self.curves.items():
-            pts = [(r["epoch"], r[key]) for r in self._rows if r.get(key) is not None and r[key] > 0]
-            if pts:
-                x, y = np.array(pts, np.float64).T
-                curve.setData(x, y)
-            else:
-                curve.setData([], [])
-
-
-def curve_legend() -> str:
-    """The loss plot's legend as rich text (a legend inside the plot hides the curves)."""
-    seen, parts = set(), []
-    for _, name, colour, _dashed in CURVES:
-        base = name.split(",")[0]
-        if base not in seen:
-            seen.add(base)
-            parts.append(f"<span style='color:{colour}'>■</span> {base}")
-    return " &nbsp; ".join(parts) + " &nbsp; — dashed: held-out"
+EMBEDDINGS_FILTER = "Precomputed embeddings (*.npy *.csv)"
 
 
 class ModelPanel(QWidget):
     train_requested = Signal(str, object)  # source spec, options dict (TrainOptions fields)
     stop_requested = Signal()
+    resume_requested = Signal(object)  # more epochs, or None: finish the planned ones
+    import_requested = Signal(object)  # import_torchscript's arguments by name (a dict)
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
+        self._training = False
         layout = QVBoxLayout(self)
         layout.setContentsMargins(6, 6, 6, 6)
         # never squeezed below what it needs (the scroll area scrolls instead of overlapping)
@@ -107,12 +53,23 @@ class ModelPanel(QWidget):
         self.open_folder_button.clicked.connect(self.choose_folder)
         row.addWidget(self.source, 1)
         row.addWidget(self.open_folder_button)
+        row2 = QHBoxLayout()
+        self.open_embeddings_button = QPushButton("Open embeddings…")
+        self.open_embeddings_button.setToolTip("vectors you computed elsewhere (.npy with an optional "
+                                               ".meta.csv beside it, or .csv): mapped, not decoded")
+        self.open_embeddings_button.clicked.connect(self.choose_embeddings)
+        self.import_button = QPushButton("Import TorchScript model…")
+        self.import_button.setToolTip("explore your own decoder (or GAN generator) and encoder")
+        self.import_button.clicked.connect(self.choose_model)
+        row2.addWidget(self.open_embeddings_button)
+        row2.addWidget(self.import_button)
         self.source_info = QLabel("Pick a demo or a folder of images, then Train.")
         self.source_info.setWordWrap(True)
         self.source_info.setOpenExternalLinks(False)
         self.source_info.linkActivated.connect(lambda _link: self.show_skipped())
         col = QVBoxLayout(box)
         col.addLayout(row)
+        col.addLayout(row2)
         col.addWidget(self.source_info)
         layout.addWidget(box)
 
@@ -131,7 +88,7 @@ class ModelPanel(QWidget):
         self.epochs.setRange(0, 5000)
         self.epochs.setSpecialValueText("auto")
         self.epochs.setToolTip("auto: about 2,500 optimiser steps; training stops early when "
-                               "the held-out loss stops improving")
+                               "the held-out loss stops improving. Resume trains this many more")
         form.addRow("Type", self.model_kind)
         form.addRow("Latent width", self.latent_dim)
         form.addRow("Image size", self.image_size)
@@ -144,8 +101,11 @@ class ModelPanel(QWidget):
         self.stop_button.setToolTip("stop after the current batch and keep what was trained")
         self.stop_button.setEnabled(False)
         self.stop_button.clicked.connect(self.stop_requested)
+        self.resume_button = QPushButton("Resume")
+        self.resume_button.clicked.connect(self._on_resume_clicked)
         buttons.addWidget(self.train_button)
         buttons.addWidget(self.stop_button)
+        buttons.addWidget(self.resume_button)
         form.addRow(buttons)
         self.progress = QProgressBar()
         self.progress.setRange(0, 1000)
@@ -155,8 +115,9 @@ class ModelPanel(QWidget):
         self.progress_text = QLabel(" ")
         form.addRow(self.progress)
         form.addRow(self.progress_text)
-        self._option_widgets = [self.source, self.open_folder_button, self.model_kind,
-                                self.latent_dim, self.image_size, self.epochs]
+        self._option_widgets = [self.source, self.open_folder_button, self.open_embeddings_button,
+                                self.import_button, self.model_kind, self.latent_dim, self.image_size,
+                                self.epochs]
         layout.addWidget(box)
 
         box = QGroupBox("Training")
@@ -168,6 +129,7 @@ class ModelPanel(QWidget):
         col.addWidget(legend)
         self.strip = QLabel()
         self.strip.setAlignment(Qt.AlignmentFlag.AlignCenter)
+        self.strip.setWordWrap(True)
         self.strip.setMinimumHeight(2 * 32 + 4)
         self.strip_caption = QLabel("Top: held-out images · bottom: reconstructions")
         self.strip_caption.setStyleSheet("color: gray")
@@ -190,6 +152,9 @@ class ModelPanel(QWidget):
         session.training_progress.connect(self.show_progress)
         session.epoch_finished.connect(self._on_epoch)
         session.workspace_changed.connect(self._on_workspace)
+        self.source.currentIndexChanged.connect(self._on_source_changed)
+        self.epochs.valueChanged.connect(lambda _n: self._update_resume())
+        self._update_resume()
 
     # ------------------------------------------------------------------ what the user asks for
 
@@ -197,11 +162,12 @@ class ModelPanel(QWidget):
         return str(self.source.currentData())
 
     def set_source(self, spec: str) -> None:
-        """Select ``spec`` (a demo or a folder path), adding it to the list when new."""
+        """Select ``spec`` (a demo, a folder or an embeddings file), adding it when new."""
         i = self.source.findData(spec)
         if i < 0:
             name = os.path.basename(os.path.normpath(spec)) or spec
-            self.source.addItem(f"Folder: {name}", spec)
+            kind = "Embeddings" if describe_source(spec) == "embeddings" else "Folder"
+            self.source.addItem(f"{kind}: {name}", spec)
             i = self.source.count() - 1
             self.source.setItemData(i, spec, Qt.ItemDataRole.ToolTipRole)
         self.source.setCurrentIndex(i)
@@ -210,6 +176,35 @@ class ModelPanel(QWidget):
         folder = QFileDialog.getExistingDirectory(self, "Open a folder of images")
         if folder:
             self.set_source(folder)
+
+    def choose_embeddings(self) -> None:
+        path, _ = QFileDialog.getOpenFileName(self, "Open precomputed embeddings", "", EMBEDDINGS_FILTER)
+        if path:
+            self.open_embeddings(path)
+
+    def open_embeddings(self, path: str) -> None:
+        """Select the file as the source and load it (there is nothing to train: no decoder)."""
+        self.set_source(path)
+        self.train_requested.emit(path, self.options())
+
+    def choose_model(self):
+        """Ask for a TorchScript model in a dialog; on Import, ask for it to be imported.
+        Returns the dialog, which is modal."""
+        from .import_dialog import ImportDialog
+
+        folders = [self.source.itemData(i) for i in range(self.source.count())
+                   if describe_source(str(self.source.itemData(i))) == "folder"]
+        dialog = ImportDialog(self, folders)
+        dialog.accepted.connect(lambda: self.import_requested.emit(dialog.options()))
+        dialog.open()
+        self._import_dialog = dialog
+        return dialog
+
+    def _on_source_changed(self) -> None:
+        loads_only = describe_source(self.source_spec()) == "embeddings"
+        self.train_button.setText("Load" if loads_only else "Train")
+        self.train_button.setToolTip("precomputed embeddings: nothing to train, they are mapped as they are"
+                                     if loads_only else "")
 
     def options(self) -> dict:
         """The training options the widgets describe, as TrainOptions fields (a plain dict:
@@ -225,7 +220,29 @@ class ModelPanel(QWidget):
     def _on_train_clicked(self) -> None:
         self.train_requested.emit(self.source_spec(), self.options())
 
+    def _on_resume_clicked(self) -> None:
+        self.resume_requested.emit(self.epochs.value() or None)
+
+    def _update_resume(self) -> None:
+        more = self.epochs.value() or None
+        problem = resume_problem(self.session, more)
+        self.resume_button.setEnabled(problem is None and not self._training)
+        self.resume_button.setToolTip(problem or (f"train this model {more} more epochs (the Epochs box)"
+                                                  if more else "finish the planned epochs"))
+
+    def refresh(self) -> None:
+        """Show the current workspace again (after a task that changed nothing)."""
+        self._on_workspace(self.session.workspace)
+
+    def show_resuming(self) -> None:
+        """Resume started: the loss plot goes on where it was."""
+        self.progress.setValue(0)
+        self.progress_text.setText("resuming…")
+        self.diagnostics.setText("Training…")
+
     def set_training(self, training: bool) -> None:
+        self._training = training
+        self._update_resume()
         self.train_button.setEnabled(not training)
         self.stop_button.setEnabled(training)
         for w in self._option_widgets:
@@ -267,6 +284,7 @@ class ModelPanel(QWidget):
         return dialog
 
     def _on_workspace(self, ws) -> None:
+        self._update_resume()
         if ws is None:
             self.loss_plot.clear_history()
             self.strip.clear()
@@ -279,14 +297,17 @@ class ModelPanel(QWidget):
             self.show_strip(*pairs)
         else:
             self.strip.clear()
+            why = ("no decoder" if not ws.has_decoder else "no images" if not self.session.has_images
+                   else "no encoder")
+            self.strip.setText(f"{why}: nothing to reconstruct")
+        self.progress.setValue(self.progress.maximum())
         if ws.train_state is not None:
-            self.progress.setValue(self.progress.maximum())
             self.progress_text.setText(ws.train_message or ws.train_status)
-        n, skipped = len(ws.dataset), ws.dataset.skipped
-        info = f"{n:,} images loaded, {len(skipped)} skipped"
-        if skipped:
-            info += " — <a href='#skipped'>show why</a>"
-        self.source_info.setText(info)
+        else:
+            done = {"no-model": "loaded: nothing to train"}.get(ws.train_status, ws.train_status)
+            self.progress_text.setText(done)
+        self.source_info.setText(self._source_text(ws))
+        skipped = ws.dataset.skipped
         self.source_info.setToolTip("\n".join(f"{s.path}: {s.reason}" for s in skipped[:30]))
         rows = "".join(
             f"<tr><td style='color:gray; padding-right:8px'>{html.escape(k)}</td>"
@@ -294,6 +315,22 @@ class ModelPanel(QWidget):
             for k, v in self.session.diagnostics()
         )
         self.diagnostics.setText(f"<table>{rows}</table>")
+
+    @staticmethod
+    def _source_text(ws) -> str:
+        """What loaded (and what was skipped, one click away), as rich text."""
+        ds, source = ws.dataset, ws.dataset.source
+        if source.get("kind") == "embeddings":
+            width = ds.vectors.shape[1] if ds.vectors is not None else source.get("dim")
+            name = html.escape(os.path.basename(str(source.get("path", ""))))
+            return (f"{len(ds):,} vectors ({width}-d) from {name}. <i>No decoder:</i> the map, colours, "
+                    "neighbours and anomalies work; images and previews need a model.")
+        if ws.train_status == "imported":
+            return html.escape(ws.train_message)
+        info = f"{len(ds):,} images loaded, {len(ds.skipped)} skipped"
+        if ds.skipped:
+            info += " — <a href='#skipped'>show why</a>"
+        return info
 
 
 __all__ = ["LossPlot", "ModelPanel"]

@@ -72,7 +72,7 @@ class PreviewPanel(QWidget):
         heading.setStyleSheet("font-weight: bold; margin-top: 10px")
         layout.addWidget(heading)
         self.decoded = _image_label()
-        self.decoded.setText("move the mouse over empty\nmap space to decode it")
+        self.decoded.setText("hover empty\nmap space\nto decode it")
         layout.addWidget(self.decoded, 0, Qt.AlignmentFlag.AlignHCenter)
         self.decoded_caption = QLabel()
         self.decoded_caption.setWordWrap(True)
@@ -91,7 +91,10 @@ class PreviewPanel(QWidget):
             self.hover_position = None
             if position is None:
                 self.decoded.clear()
-                self.decoded.setText("move the mouse over empty\nmap space to decode it")
+                ws = self.session.workspace
+                no_decoder = ws is not None and not ws.has_decoder
+                self.decoded.setText("no decoder:\nthese points\ncannot be decoded" if no_decoder
+                                     else "hover empty\nmap space\nto decode it")
                 self.decoded_caption.clear()
             return
         p = np.asarray(position, np.float64)
@@ -128,7 +131,9 @@ class PreviewPanel(QWidget):
         s = self.session
         label = s.label_of(index)
         self.title.setText(f"Image #{index}" + (f" — {label}" if label is not None else ""))
-        self._put(self.original, s.original(index), "images not loaded")
+        embeddings = s.dataset is not None and s.dataset.source.get("kind") == "embeddings"
+        self._put(self.original, s.original(index),
+                  "no images:\nembeddings only" if embeddings else "images not loaded")
         try:
             recon = s.reconstruction(index)
         except UserError as exc:

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import pyqtgraph as pg
 
+from . import scatter3d
 from .scatter_gl import ENV_VAR, GLScatterItem, choose_renderer, renderer_info
-from .scatter_raster import RasterScatterItem, rgba_array, warm_up
+from .scatter_raster import RasterScatterItem, rgba_array
+from .scatter_raster import warm_up as _warm_up_2d
 
 
 def make_scatter_item(kind: str | None = None, size_px: int = 3) -> RasterScatterItem:
@@ -24,6 +26,13 @@ def prepare_view(view: pg.GraphicsView, item: RasterScatterItem) -> None:
     """Gives ``view`` the viewport ``item`` draws fastest on: a QOpenGLWidget for the GL item,
     a plain widget otherwise. Call it before installing event filters on the viewport."""
     view.useOpenGL(isinstance(item, GLScatterItem))
+
+
+def warm_up() -> None:
+    """Compile (or load from numba's cache) the 2-D and 3-D maps' drawing and picking kernels;
+    Qt-free, for a background thread at start-up."""
+    _warm_up_2d()
+    scatter3d.warm_up()
 
 
 def legend_proxy(item: RasterScatterItem, code: int, colour, size: int | None = None) -> pg.ScatterPlotItem:

@@ -60,22 +60,25 @@ void main() {
 """
 
 
-def _shader_sources(context: QOpenGLContext) -> tuple[str, str]:
+def _shader_sources(context: QOpenGLContext, vert_src: str = _VERT, frag_src: str = _FRAG) -> tuple[str, str]:
+    """The shaders in the GLSL dialect ``context`` speaks (the 3-D map shares this)."""
     if not context.isOpenGLES() and context.format().version() >= (3, 1):
         head, attr, vary_v, vary_f = "#version 140\n", "in", "out", "in"
         out_decl, frag = "out vec4 fragColour;", "fragColour"
     else:
         head = "#version 100\nprecision mediump float;\n" if context.isOpenGLES() else "#version 120\n"
         attr, vary_v, vary_f, out_decl, frag = "attribute", "varying", "varying", "", "gl_FragColor"
-    vert = head + _VERT.replace("ATTR", attr).replace("VARYING", vary_v)
-    frag_src = head + _FRAG.replace("VARYING", vary_f).replace("OUT_DECL", out_decl).replace("FRAG_COLOUR", frag)
-    return vert, frag_src
+    vert = head + vert_src.replace("ATTR", attr).replace("VARYING", vary_v)
+    frag = head + frag_src.replace("VARYING", vary_f).replace("OUT_DECL", out_decl).replace("FRAG_COLOUR", frag)
+    return vert, frag
 
 
 class _Points:
-    """One vertex array: float32 positions and packed colours, drawn with glDrawArrays."""
+    """One vertex array: float32 positions (``dims`` each) and packed colours, drawn with
+    glDrawArrays."""
 
-    def __init__(self, parent: QObject) -> None:
+    def __init__(self, parent: QObject, dims: int = 2) -> None:
+        self.dims = dims
         self.vao = QOpenGLVertexArrayObject(parent)
         self.pos = QOpenGLBuffer(QOpenGLBuffer.Type.VertexBuffer)
         self.col = QOpenGLBuffer(QOpenGLBuffer.Type.VertexBuffer)
@@ -85,7 +88,7 @@ class _Points:
         for obj in (self.vao, self.pos, self.col):
             obj.create()
         self.vao.bind()
-        for buffer, location, kind, size in ((self.pos, 0, GL_FLOAT, 2), (self.col, 1, GL_UNSIGNED_BYTE, 4)):
+        for buffer, location, kind, size in ((self.pos, 0, GL_FLOAT, self.dims), (self.col, 1, GL_UNSIGNED_BYTE, 4)):
             buffer.bind()
             program.enableAttributeArray(location)
             program.setAttributeBuffer(location, kind, 0, size)  # Qt normalises integer types

@@ -52,6 +52,14 @@ class AppSettings:
         self.qsettings.remove(f"recent/{kind}")
         self.qsettings.sync()
 
+    def first_launch(self) -> bool:
+        """True once: on the very first launch with these settings (then remembered)."""
+        if self.qsettings.value("app/launched", False) in (True, "true"):
+            return False
+        self.qsettings.setValue("app/launched", True)
+        self.qsettings.sync()
+        return True
+
     def save_window(self, geometry: QByteArray, state: QByteArray) -> None:
         self.qsettings.setValue("window/geometry", geometry)
         self.qsettings.setValue("window/state", state)

@@ -4,6 +4,7 @@ Room for later issues: ``extra_meta`` (JSON) and ``extra_arrays`` are saved and 
 are, so projections, directions, selections and view state can live in the same file."""
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -260,12 +261,9 @@ def _check_state(ws: Workspace, path) -> None:
         raise _damaged(path, "its training history is not a list of epochs")
     if st is None or config is None:
         return
-    import warnings
-
     import torch
 
     from ..models.registry import build_model
-    from ..training.checkpoint import plain_to_optimizer
 
     with torch.device("meta"):
         model = build_model(config)
@@ -273,22 +271,29 @@ def _check_state(ws: Workspace, path) -> None:
     for name, weights in (("weights", st.model), ("best weights", st.best_model)):
         if weights is not None and {k: tuple(v.shape) for k, v in weights.items()} != expected:
             raise _damaged(path, f"the saved {name} do not fit its {config.kind} model configuration")
-    if st.optimizer is None:
-        return
-    opt = torch.optim.Adam(model.parameters())
+    if st.optimizer is not None:
+        _check_optimizer(st.optimizer, [tuple(p.shape) for p in model.parameters()], path)
+
+
+def _check_optimizer(plain: dict, shapes: list[tuple[int, ...]], path) -> None:
+    """The checks `torch.optim.Optimizer.load_state_dict` would make, on plain data: building an
+    optimizer to try it imports torch._dynamo, a second or more on every workspace opened."""
     try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            plain_to_optimizer(opt, st.optimizer)
-    except (KeyError, TypeError, ValueError, IndexError, AttributeError, RuntimeError) as exc:
+        groups = json.loads(plain["param_groups"])
+        ids = [int(i) for g in groups for i in g["params"]]
+        if len(groups) != 1 or sorted(ids) != list(range(len(shapes))):
+            raise ValueError("parameter groups")
+        for key, value in plain["arrays"].items():
+            pid, _, name = key.partition(".")
+            shape = tuple(np.shape(value))
+            if not name or (shape and shape != shapes[ids.index(int(pid))]):
+                raise _damaged(path, "its optimizer state does not fit the model")
+    except (KeyError, TypeError, ValueError, IndexError, AttributeError) as exc:
         raise _damaged(path, f"its optimizer state cannot be restored ({type(exc).__name__})") from None
-    for param, state in opt.state.items():
-        if any(t.dim() and t.shape != param.shape for t in state.values() if torch.is_tensor(t)):
-            raise _damaged(path, "its optimizer state does not fit the model")
-    for group in opt.param_groups:
+    for group in groups:
         for key, value in group.items():
-            values = value if isinstance(value, tuple) else (value,)
-            if key != "params" and not all(v is None or isinstance(v, (int, float)) for v in values):
+            values = value if isinstance(value, (list, tuple)) else (value,)
+            if key != "params" and not all(v is None or isinstance(v, (bool, int, float)) for v in values):
                 raise _damaged(path, f"its optimizer setting {key!r} is not a number")
 
 

@@ -80,4 +80,6 @@ def test_anomalies_lists_the_most_unusual_images_with_reasons(ws_copy, capsys):
     worst = int(np.argmax(err))
     assert worst in [r["index"] for r in rows]  # the worst-reconstructed image is among them
     assert ws.extra_arrays["anomalies.combined"].shape == (1797,)
+    # stored as the app's Insights dock lists them, so opening the workspace shows the list
+    assert [r["index"] for r in ws.extra_meta["anomalies"]["top"]] == [r["index"] for r in rows]
     assert main(["anomalies", str(ws_copy), "--top", "0"]) == 2

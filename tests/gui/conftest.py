@@ -18,6 +18,15 @@ def window(qtbot):
     assert w.runner.running_threads() == 0
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _renderer_compiled():
+    """As the app does at start-up (in the background): the map's numba kernels compiled, so a
+    test timing the GUI thread measures the app, not a cold compile on the first draw."""
+    from latent_explorer.gui.scatter import warm_up
+
+    warm_up()
+
+
 @pytest.fixture(autouse=True)
 def _collect_garbage_in_the_gui_thread(qapp):
     """As the app does (`gui.gc_guard`): a closed test window freed by a worker thread's garbage

@@ -1,0 +1,311 @@
+"""The 3-D map: every image's latent as a point in a 3-D PCA/t-SNE/UMAP map, seen through an
+orbiting camera.
+
+Left-drag turns the map, middle-drag (or Shift + left-drag) pans it, the wheel zooms; a double
+click on a point turns the map around that point from then on, elsewhere (or "Reset view") it
+goes back to the first view. The points are drawn on the GPU where a hardware OpenGL renderer
+is present and on the CPU elsewhere (`scatter.choose_renderer`, as the 2-D map). Hover shows the point drawn under the mouse (the same point on both paths: both pick
+from the CPU's depth-tested key buffer); over empty space the mouse means the point of the
+plane through the orbit centre facing the camera, which the preview decodes. A click selects.
+Colours, legend toggles and the colour bar follow the 2-D map's colouring. No lasso or box
+selection in 3-D."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
+from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
+
+from ..session import Session
+from .camera3d import OrbitCamera
+from .canvas3d import make_canvas
+from .map3d_overlays import AxesTriad, ColourBar, HoverThumb3D, Legend3D
+from .map_view import MAX_LEGEND, PALETTE, PICK_RADIUS, UNLABELLED, _with_alpha
+from .scatter import choose_renderer
+from .scatter3d import Cloud
+
+POINT_SIZE = 6
+CLICK_SLOP = 3  # pixels a press may move and still be a click
+CONTINUOUS_FADE = 0.2  # depth fades colours less where they stand for values on a colour bar
+AXIS_NAMES = {"pca": "PC", "tsne": "t-SNE", "umap": "UMAP"}
+
+
+class _Ring(QWidget):
+    """The circle around the hovered point (a tiny overlay: hovering never redraws the map)."""
+
+    def __init__(self, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setFixedSize(POINT_SIZE + 12, POINT_SIZE + 12)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.hide()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(QPen(QColor("#333333"), 1.5))
+        p.drawEllipse(self.rect().adjusted(2, 2, -2, -2))
+        p.end()
+
+
+class MapView3D(QWidget):
+    hovered = Signal(int)  # the image under the mouse, -1 when none
+    hovered_position = Signal(object)  # (x, y, z) of the mouse over empty map space, or None
+
+    def __init__(self, session: Session, parent: QWidget | None = None, renderer: str | None = None) -> None:
+        super().__init__(parent)
+        self.session = session
+        self.setMinimumSize(320, 240)
+        self.cloud = Cloud()
+        self.camera = OrbitCamera()
+        self.positions: np.ndarray | None = None
+        self.colour_by = "label"
+        self.colour_map = pg.colormap.get("viridis")
+        self._layout = QVBoxLayout(self)
+        self._layout.setContentsMargins(0, 0, 0, 0)
+        self.canvas = None
+        self._use_canvas(renderer or choose_renderer())
+        self.legend = Legend3D(self)
+        self.legend.group_toggled.connect(self._toggle_group)
+        self.colour_bar = ColourBar(self)
+        self.colour_bar.hide()
+        self.triad = AxesTriad(self.camera, self)
+        self.reset_button = QPushButton("Reset view", self)
+        self.reset_button.setToolTip("back to the first view (or double-click empty space); drag to turn, "
+                                     "middle- or Shift-drag to pan, wheel to zoom, double-click a point "
+                                     "to turn around it")
+        self.reset_button.clicked.connect(self.reset_view)
+        self.placeholder = QLabel("Compute a 3-D map to see it here", self)
+        self.placeholder.setStyleSheet("color: #777777")
+        self._ring = _Ring(self)
+        self.thumb = HoverThumb3D(session, self)
+        self._hover_index = -1
+        self._drag: dict | None = None
+        session.selection_changed.connect(self._on_selection)
+        self.set_map(None)
+
+    # ------------------------------------------------------------------ canvas
+
+    def _use_canvas(self, kind: str) -> None:
+        """Put a ``kind`` ("gl" or "raster") canvas in place (again: a GL one that failed)."""
+        if self.canvas is not None:
+            self._layout.removeWidget(self.canvas)
+            self.canvas.deleteLater()
+        self.canvas = make_canvas(kind, self.cloud, self.camera, POINT_SIZE)
+        self.canvas.installEventFilter(self)
+        self.canvas.failed.connect(lambda _why: QTimer.singleShot(0, lambda: self._use_canvas("raster")))
+        self._layout.addWidget(self.canvas)
+        for name in ("legend", "colour_bar", "triad", "reset_button", "placeholder", "_ring", "thumb"):
+            if hasattr(self, name):
+                getattr(self, name).raise_()
+
+    @property
+    def renderer(self) -> str:
+        return self.canvas.kind
+
+    def resizeEvent(self, event) -> None:  # noqa: N802
+        super().resizeEvent(event)
+        self._place_overlays()
+
+    def showEvent(self, event) -> None:  # noqa: N802
+        super().showEvent(event)
+        self._place_overlays()
+
+    def _place_overlays(self) -> None:
+        w, h = self.width(), self.height()
+        self.reset_button.adjustSize()
+        self.reset_button.move(8, 8)
+        self.legend.adjustSize()
+        self.legend.move(w - self.legend.width() - 8, 8)
+        self.colour_bar.move(w - self.colour_bar.width() - 8, 8)
+        self.triad.move(4, h - self.triad.height() - 4)
+        self.placeholder.adjustSize()
+        self.placeholder.move((w - self.placeholder.width()) // 2, (h - self.placeholder.height()) // 2)
+
+    def redraw(self) -> None:
+        self.canvas.update()
+        self.triad.update()
+        self._place_ring()
+
+    # ------------------------------------------------------------------ drawing
+
+    def point_count(self) -> int:
+        return 0 if self.positions is None else len(self.positions)
+
+    def set_map(self, positions: np.ndarray | None) -> None:
+        """Show an (N, 3) map; a map of another size starts from the first view again."""
+        new = positions is None or len(positions) != self.point_count()
+        self.positions = None if positions is None else np.asarray(positions, np.float64)
+        self._set_hover(-1)
+        self.placeholder.setVisible(positions is None)
+        self.cloud.set_positions(np.zeros((0, 3)) if positions is None else self.positions)
+        if positions is not None:
+            self.camera.fit(self.cloud.centre, self.cloud.radius, keep_angles=not new)
+            method = "pca" if self.session.projection is None else self.session.projection.method
+            self.triad.set_names([f"{AXIS_NAMES.get(method, method)} {k}" for k in (1, 2, 3)])
+        self.apply_colouring()
+        self._on_selection(self.session.selected)
+        self.redraw()
+
+    def show_partial(self, positions: np.ndarray) -> None:
+        """A map still being optimised: move the points where they are now (the map animates)."""
+        positions = np.asarray(positions, np.float64)
+        if len(positions) != self.point_count():
+            self.set_map(positions)
+            return
+        self.positions = positions
+        self.cloud.set_positions(positions)
+        self.camera.fit(self.cloud.centre, self.cloud.radius)
+        self.redraw()
+
+    def apply_colouring(self) -> None:
+        """The 2-D map's colouring: groups with a legend, continuous values with a colour bar."""
+        if self.positions is None:
+            self.legend.set_groups([])
+            self.colour_bar.hide()
+            return
+        from ..explore.colouring import colouring
+
+        c = colouring(self.session, self.colour_by)
+        self.colour_bar.setVisible(c.kind == "continuous")
+        if c.kind == "continuous":
+            lo, hi = c.range
+            t = (c.values - lo) / (hi - lo if hi > lo else 1.0)
+            rgba = self.colour_map.map(np.clip(np.nan_to_num(t, nan=0.0), 0, 1), mode="byte").astype(np.uint8)
+            rgba[:, 3] = 255
+            rgba[~np.isfinite(c.values)] = (180, 180, 180, 255)
+            self.cloud.set_colours(rgba, fade=CONTINUOUS_FADE)
+            self.colour_bar.set_range(self.colour_map.getLookupTable(nPts=64, alpha=False), c.title, lo, hi)
+            self.legend.set_groups([])
+        else:
+            palette = [_with_alpha(PALETTE[i % len(PALETTE)], 255) for i in range(len(c.names))]
+            palette.append(_with_alpha(UNLABELLED, 255))
+            codes = np.where(c.codes < 0, len(c.names), c.codes)
+            self.cloud.set_colours(codes, palette)
+            present = np.bincount(codes, minlength=len(palette))
+            groups = [(code, f"{c.names[code] if code < len(c.names) else 'none'} ({count})", palette[code])
+                      for code, count in enumerate(present) if count][:MAX_LEGEND]
+            self.legend.set_groups(groups)
+        self._place_overlays()
+        self.redraw()
+
+    def set_colour_by(self, key: str) -> None:
+        self.colour_by = key
+        self.apply_colouring()
+
+    def _toggle_group(self, code: int, visible: bool) -> None:
+        self.cloud.set_group_visible(code, visible)
+        if self._hover_index >= 0 and not self.cloud.is_visible(self._hover_index):
+            self._set_hover(-1)
+        self.redraw()
+
+    def _on_selection(self, index: int) -> None:
+        ok = index is not None and 0 <= index < self.point_count()
+        self.cloud.set_highlight([index] if ok else [])
+        self.canvas.update()
+
+    def reset_view(self) -> None:
+        self.camera.reset()
+        self.redraw()
+
+    # ------------------------------------------------------------------ where things are
+
+    def screen_pos_of(self, index: int) -> QPointF:
+        """Where point ``index`` is drawn, in the canvas's (logical) coordinates."""
+        w, h, dpr = self.canvas.device_size()
+        x, y, _ = self.camera.project(self.positions[index:index + 1], w, h)
+        return QPointF(x[0] / dpr, y[0] / dpr)
+
+    def position_at(self, pos: QPointF) -> np.ndarray:
+        """The map point under canvas position ``pos`` on the plane through the orbit centre
+        facing the camera."""
+        w, h, dpr = self.canvas.device_size()
+        return self.camera.unproject(pos.x() * dpr, pos.y() * dpr, w, h)
+
+    def _place_ring(self) -> None:
+        if self._hover_index < 0 or self.positions is None:
+            self._ring.hide()
+            return
+        p = self.canvas.mapTo(self, self.screen_pos_of(self._hover_index).toPoint())
+        self._ring.move(p.x() - self._ring.width() // 2, p.y() - self._ring.height() // 2)
+        self._ring.show()
+
+    def _set_hover(self, index: int) -> None:
+        if index == self._hover_index:
+            return
+        self._hover_index = index
+        self._place_ring()
+        if index < 0:
+            self.thumb.show_for(-1, QPointF())
+        self.hovered.emit(index)
+
+    # ------------------------------------------------------------------ mouse
+
+    def eventFilter(self, obj, event) -> bool:  # noqa: N802
+        if obj is not self.canvas or self.positions is None:
+            return False
+        kind = event.type()
+        if kind == QEvent.Type.MouseButtonPress:
+            self._drag = {"button": event.button(), "last": event.position(), "start": event.position(),
+                          "moved": False, "pan": event.button() == Qt.MouseButton.MiddleButton
+                          or bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)}
+            return True
+        if kind == QEvent.Type.MouseMove:
+            if self._drag is None:
+                self._hover(event.position())
+            else:
+                self._drag_to(event.position())
+            return True
+        if kind == QEvent.Type.MouseButtonRelease and self._drag is not None:
+            drag, self._drag = self._drag, None
+            if not drag["moved"] and drag["button"] == Qt.MouseButton.LeftButton:
+                index = self.canvas.pick(event.position().x(), event.position().y(), PICK_RADIUS)
+                if index >= 0:
+                    self.session.select(index)
+            self._hover(event.position())
+            return True
+        if kind == QEvent.Type.MouseButtonDblClick:
+            index = self.canvas.pick(event.position().x(), event.position().y(), PICK_RADIUS)
+            if index >= 0:  # its plane is where empty space decodes: next to the point, on the data
+                self.camera.look_at(self.positions[index])
+                self.redraw()
+            else:
+                self.reset_view()
+            return True
+        if kind == QEvent.Type.Wheel:
+            self.camera.zoom(event.angleDelta().y() / 120)
+            self.redraw()
+            return True
+        if kind == QEvent.Type.Leave:
+            self._set_hover(-1)
+            self.hovered_position.emit(None)
+        return False
+
+    def _drag_to(self, pos: QPointF) -> None:
+        d = self._drag
+        delta = pos - d["last"]
+        d["last"] = pos
+        if not d["moved"] and (pos - d["start"]).manhattanLength() < CLICK_SLOP:
+            return
+        if not d["moved"]:
+            delta = pos - d["start"]
+        d["moved"] = True
+        dpr = self.canvas.devicePixelRatioF()
+        if d["pan"]:
+            self.camera.pan(delta.x() * dpr, delta.y() * dpr, *self.canvas.device_size()[:2])
+        elif d["button"] == Qt.MouseButton.RightButton:
+            self.camera.zoom(-delta.y() / 40)
+        else:
+            self.camera.orbit(delta.x(), delta.y())
+        self._set_hover(-1)
+        self.hovered_position.emit(None)
+        self.redraw()
+
+    def _hover(self, pos: QPointF) -> None:
+        index = self.canvas.pick(pos.x(), pos.y(), PICK_RADIUS)
+        self._set_hover(index)
+        self.thumb.show_for(index, QPointF(self.canvas.mapTo(self, pos.toPoint())))
+        self.hovered_position.emit(None if index >= 0 else self.position_at(pos))
+
+
+__all__ = ["MapView3D"]

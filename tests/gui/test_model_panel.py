@@ -1,0 +1,208 @@
+"""The model dock's other sources and Resume, and the map's hover thumbnail: real widgets, a
+real worker thread, real small models (trained here, or TorchScript files scripted here)."""
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pytest
+import torch
+from PySide6.QtCore import QEvent, QPointF, Qt
+from PySide6.QtGui import QImage
+from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
+from torch import nn
+
+from latent_explorer.explore.colouring import colour_options
+
+from .helpers import LONG, Heartbeat, hover, set_options
+
+pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
+LATENT = 6
+
+
+class TinyDecoder(nn.Module):
+    """z (B, 6) → grey 16×16 images in [0, 1]."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(LATENT, 16 * 16)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.fc(z)).view(-1, 1, 16, 16)
+
+
+class WrongShape(nn.Module):
+    def __init__(self) -> None:
+        super().__init__()
+        self.fc = nn.Linear(LATENT, 7)
+
+    def forward(self, z: torch.Tensor) -> torch.Tensor:
+        return torch.sigmoid(self.fc(z))
+
+
+def script(module: nn.Module, path) -> str:
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        torch.jit.save(torch.jit.script(module.eval()), str(path))
+    return str(path)
+
+
+def train(window, qtbot, source="demo:digits", epochs=1):
+    set_options(window, epochs=epochs)
+    window.model_panel.set_source(source)
+    with qtbot.waitSignal(window.runner.stopped, timeout=LONG):
+        window.start_training()
+    assert window.session.workspace is not None and window.session.workspace.train_status == "finished"
+
+
+def hover_until(qtbot, widget, pos, done):
+    """Move the mouse to ``pos`` until ``done()`` (pyqtgraph drops moves closer than 10 ms)."""
+    qtbot.waitUntil(lambda: hover(widget, pos) or done(), timeout=LONG)
+
+
+def pickable_point(view):
+    return next(i for i in range(view.point_count()) if view.index_at(view.scene_pos_of(i)) == i)
+
+
+def test_resume_trains_more_epochs_and_continues_the_loss_history(window, qtbot):
+    s, panel, view = window.session, window.model_panel, window.map_view
+    assert not panel.resume_button.isEnabled() and "no model yet" in panel.resume_button.toolTip()
+    train(window, qtbot, epochs=1)
+    assert panel.loss_plot.epochs() == [1] and panel.resume_button.isEnabled()
+    panel.epochs.setValue(0)  # auto: the plan is done, so there is nothing to resume
+    assert not panel.resume_button.isEnabled() and "set Epochs" in panel.resume_button.toolTip()
+    panel.epochs.setValue(1)
+    assert panel.resume_button.isEnabled() and "1 more epochs" in panel.resume_button.toolTip()
+
+    old_map, old_ws = s.map.copy(), s.workspace
+    plotted, maps = [], []
+    s.epoch_finished.connect(lambda _r: plotted.append(panel.loss_plot.epochs()))
+    s.map_changed.connect(maps.append)
+    beat = Heartbeat()
+    with qtbot.waitSignal(window.runner.stopped, timeout=LONG):
+        qtbot.mouseClick(panel.resume_button, Qt.MouseButton.LeftButton)
+        assert panel.stop_button.isEnabled() and not panel.resume_button.isEnabled()
+        assert not panel.train_button.isEnabled()
+    stall = beat.stop()
+    print(f"longest GUI stall while resuming: {stall * 1000:.0f} ms")
+    assert stall < 1.5  # as test_main_window: a shared, loaded machine
+    assert plotted == [[1, 2]]  # the live plot went on from epoch 1, it did not restart
+    assert panel.loss_plot.epochs() == [1, 2] and panel.loss_plot.point_count() == 8
+    ws = s.workspace
+    assert ws is not old_ws and ws.train_state.epoch == 2 and [h["epoch"] for h in ws.train_state.history] == [1, 2]
+    assert old_ws.train_state.epoch == 1  # the old model was not touched while training went on
+    assert len(maps) == 1 and view.point_count() == 1797 and not np.array_equal(s.map, old_map)
+    assert ws.train_message == "trained 2 epochs" and panel.progress_text.text() == "trained 2 epochs"
+    assert window.isWindowModified() and panel.resume_button.isEnabled()
+    s.select(5)
+    assert not window.preview.reconstruction.pixmap().isNull()
+
+
+def test_hovering_a_point_shows_its_image_beside_the_cursor(window, qtbot):
+    s, view = window.session, window.map_view
+    train(window, qtbot, source="demo:sprites?n=200", epochs=1)
+    thumb = view.hover_thumb
+    index = pickable_point(view)
+    pos = view.widget_pos_of(index)
+    hover_until(qtbot, view.viewport(), pos, lambda: view._hover_index == index)
+    assert thumb.isVisible() and thumb.index == index
+    image = s.original(index)
+    factor = 96 // image.shape[0]
+    want = np.repeat(np.repeat(np.broadcast_to(image, image.shape[:2] + (3,)), factor, 0), factor, 1)
+    shown = thumb.pixmap_item.pixmap().toImage().convertToFormat(QImage.Format.Format_RGB888)
+    got = np.frombuffer(shown.constBits(), np.uint8).reshape(shown.height(), shown.bytesPerLine())
+    got = got[:, : shown.width() * 3].reshape(shown.height(), shown.width(), 3)
+    assert got.shape == (96, 96, 3) and np.array_equal(got, want)
+    assert thumb.caption.text() == f"#{index} · {s.label_of(index)}"
+    box = thumb.sceneBoundingRect()
+    assert not box.contains(view.scene_pos_of(index))  # beside the point, not over it
+    assert view.mapToScene(view.viewport().rect()).boundingRect().contains(box)
+
+    corner = view.plotItem.vb.sceneBoundingRect().topLeft() + QPointF(3, 3)
+    assert view.index_at(corner) == -1
+    hover_until(qtbot, view.viewport(), view.mapFromScene(corner), lambda: view._hover_index == -1)
+    assert not thumb.isVisible()
+    hover_until(qtbot, view.viewport(), pos, lambda: view._hover_index == index)
+    assert thumb.isVisible()
+    QApplication.sendEvent(view, QEvent(QEvent.Type.Leave))
+    assert not thumb.isVisible()
+
+
+def test_precomputed_embeddings_are_mapped_and_coloured_without_a_decoder(window, qtbot, tmp_path):
+    s, panel, view = window.session, window.model_panel, window.map_view
+    n, names = 120, ["cat", "dog", "owl"]
+    rng = np.random.default_rng(0)
+    labels = np.arange(n) % 3
+    vectors = rng.normal(size=(n, 5)).astype(np.float32) + 4.0 * labels[:, None]
+    path = tmp_path / "emb.npy"
+    np.save(path, vectors)
+    rows = [f"img{i}.png,{names[c]},{v:.3f}" for i, (c, v) in enumerate(zip(labels, rng.random(n)))]
+    (tmp_path / "emb.meta.csv").write_text("path,label,score\n" + "\n".join(rows) + "\n")
+
+    with qtbot.waitSignal(window.runner.stopped, timeout=LONG):
+        panel.open_embeddings(str(path))
+    assert panel.source.currentText() == "Embeddings: emb.npy" and panel.train_button.text() == "Load"
+    assert view.point_count() == n and s.workspace.train_status == "no-model"
+    legend = sorted(label.text for _sample, label in view.legend.items)
+    assert legend == ["cat (40)", "dog (40)", "owl (40)"]
+    assert "attr:score" in [key for key, _title in colour_options(s)]
+    assert "120 vectors (5-d) from emb.npy" in panel.source_info.text() and "No decoder" in panel.source_info.text()
+    assert "no decoder" in panel.strip.text() and not panel.resume_button.isEnabled()
+
+    s.select(7)
+    assert window.preview.reconstruction.text() == "no decoder"
+    assert window.preview.decoded.text().startswith("no decoder")
+    assert window.sliders.edited_image.text() == "no decoder"
+    assert window.insights.neighbour_caption.text().startswith("8 nearest to #7 · 8 share its label “dog”")
+    index = pickable_point(view)
+    hover_until(qtbot, view.viewport(), view.widget_pos_of(index), lambda: view._hover_index == index)
+    assert not view.hover_thumb.isVisible()  # no image to show
+
+    worker = window.insight_actions.find_anomalies()
+    with qtbot.waitSignal(worker.done, timeout=LONG):
+        pass
+    assert "anomaly" in [key for key, _title in colour_options(s)]
+
+
+def test_an_imported_torchscript_decoder_maps_prior_samples(window, qtbot, tmp_path):
+    s, panel, view = window.session, window.model_panel, window.map_view
+    torch.manual_seed(0)
+    decoder = script(TinyDecoder(), tmp_path / "decoder.pt")
+    dialog = panel.choose_model()
+    ok = dialog.buttons.button(QDialogButtonBox.StandardButton.Ok)
+    assert dialog.isVisible() and not ok.isEnabled()
+    dialog.decoder.setText(decoder)
+    assert not ok.isEnabled() and "latent width" in dialog.hint.text()
+    dialog.latent_dim.setValue(LATENT)
+    dialog.source.setCurrentIndex(1)  # the digits demo: it needs the encoder
+    assert not ok.isEnabled() and "needs the encoder" in dialog.hint.text()
+    dialog.source.setCurrentIndex(0)
+    dialog.samples.setValue(300)
+    assert ok.isEnabled()
+    with qtbot.waitSignal(window.runner.stopped, timeout=LONG):
+        ok.click()
+    assert s.workspace.train_status == "imported" and view.point_count() == 300
+    assert "300 samples from the prior" in panel.source_info.text()
+    assert s.model is not None and window.steering.decoder.model is not None
+    assert not panel.resume_button.isEnabled() and "TorchScript" in panel.resume_button.toolTip()
+    assert panel.train_button.isEnabled() and panel.import_button.isEnabled()
+
+
+def test_a_pickle_or_a_wrong_shape_is_refused_with_one_clear_message(window, qtbot, tmp_path, monkeypatch):
+    shown = []
+    monkeypatch.setattr(QMessageBox, "warning", lambda parent, title, text, *a: shown.append((title, text)))
+    pickled = tmp_path / "model.pt"
+    torch.save(TinyDecoder(), pickled)
+    options = {"decoder_path": str(pickled), "latent_dim": LATENT, "n_samples": 50}
+    with qtbot.waitSignal(window.runner.stopped, timeout=LONG):
+        window.model_actions.import_model(options)
+    title, text = shown[-1]
+    assert title == "Cannot import the model" and "pickled PyTorch file" in text and "\n" not in text
+    assert window.session.workspace is None and window.model_panel.import_button.isEnabled()
+
+    wrong = script(WrongShape(), tmp_path / "wrong.pt")
+    with qtbot.waitSignal(window.runner.stopped, timeout=LONG):
+        window.model_actions.import_model({**options, "decoder_path": wrong})
+    assert "decoder's output has shape" in shown[-1][1] and len(shown) == 2
+    assert "decoder's output has shape" in window.statusBar().currentMessage()
+    assert window.session.workspace is None and window.model_panel.train_button.isEnabled()
