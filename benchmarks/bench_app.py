@@ -267,7 +267,13 @@ def stall_child(epochs: int, beat_file: Path, out: Path) -> None:
     panel = window.model_panel
     panel.set_source("demo:digits")
     panel.epochs.setValue(epochs)
-    loop_until(lambda: len(ticks) > 20, 10)
+    # as the app starts (gui.app.main): the background warm-up imports torch, compiles the map's
+    # kernels and UMAP's; a person clicks Train after it, as here
+    from latent_explorer.analysis.warmup import warm_up_in_background
+    from latent_explorer.gui.scatter import warm_up as warm_up_renderer
+
+    warming = warm_up_in_background([warm_up_renderer])
+    loop_until(lambda: len(ticks) > 20 and not warming.is_alive(), 300)
     start = time.perf_counter()
     beat[8:16] = struct.pack("d", 1.0)  # training: the watchdog may dump from now on
     window.start_training()
@@ -297,8 +303,9 @@ def figure_stall(workdir, quick: bool) -> dict:
 
     epochs = 3 if quick else 8
     res, dumps = run_watched([sys.executable, __file__, "stall-child", str(epochs)], Path(workdir), limit_s=300)
-    note = (f"{res['over_50ms']} gaps over 50 ms in {res['training_s']:.0f} s of training ({epochs} epochs, from "
-            f"start_training until 1.5 s after the workspace arrived; no start-up warm-up thread running)")
+    note = (f"{res['over_50ms']} gaps over 50 ms in {res['training_s']:.0f} s of training ({epochs} epochs, after the "
+            f"app's start-up warm-up, from "
+            f"start_training until 1.5 s after the workspace arrived)")
     if res["worst"]:
         w = res["worst"][0]
         note += f"; worst at {w['at_s']:.1f} s, after “{w['last_progress']}”"

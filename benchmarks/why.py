@@ -26,21 +26,21 @@ PROFILED = {
                          "importing `latent_explorer.gui.app`, pyqtgraph ≈ 0.33 s, numba ≈ 0.26 s (imported "
                          "at start-up by `gui.hit_test` → `gui.scatter` for the picking kernels) and NumPy ≈ "
                          "0.23 s (by `analysis.warmup`); building and showing the window takes the rest.",
-    "first_map_pca": "py-spy (`open-map` child): opening is importing. `load_workspace` → `_check_state` "
-                     "builds a `torch.optim.Adam` to check the saved optimizer state, and that first Adam "
-                     "imports `torch._dynamo` (≈ 27 % of the samples); importing torch itself ≈ 23 %; reloading "
-                     "demo:digits imports scikit-learn and scipy.stats (`sklearn.datasets.load_digits`, ≈ 22 %). "
-                     "The PCA map itself takes milliseconds.",
-    "first_map_umap": "umap-learn's numba functions that `SteppedUMAP` calls (the per-epoch layout "
-                      "optimiser, nearest-neighbour descent) are compiled in each new process — numba's disk "
-                      "cache does not cover them — and the background warm-up (`warm_up_in_background`, "
-                      "started with the process as the app starts it with its window) was still compiling "
-                      "when the map was asked for, on two cores shared with it.",
-    "stall": "The dumps below were taken while the heartbeat was late. Seen when the suite was written: "
-             "`Session._adopt` → `ModelPanel._on_workspace` → `Session.preview_pairs` → `reconstruct` runs the "
-             "model in the GUI thread when the trained workspace arrives; `gc_guard` collections "
-             "(`MainThreadGarbageCollector.check`) of a large heap; and the GUI thread waiting for the GIL "
-             "while the training thread imports torch/scikit-learn or builds the report.",
+    "first_map_pca": "py-spy (`open-map` child), before and after the fixes of 2026-11-30: opening was "
+                     "importing — a `torch.optim.Adam` built to check the saved optimizer state imported "
+                     "`torch._dynamo` (≈ 27 % of the samples; now checked on plain arrays), importing torch "
+                     "≈ 23 % (the app's start-up warm-up imports it before a workspace is opened; this fresh "
+                     "process has none) and reloading demo:digits imports scikit-learn and scipy.stats "
+                     "(`sklearn.datasets.load_digits`, ≈ 22 %). The PCA map itself takes milliseconds.",
+    "first_map_umap": "umap-learn compiles most of its numba kernels without `cache=True`; since "
+                      "2026-11-30 `projection_steps` turns numba's disk cache on for them, so only the very "
+                      "first map of an installation compiles (and the start-up warm-up pays that).",
+    "stall": "The dumps below were taken while the heartbeat was late. Fixed on 2026-11-30: full garbage "
+             "collections rationed and the start-up heap frozen (`gc_guard`, `warmup`), the model, its "
+             "preview reconstructions and the standard directions prepared in the worker "
+             "(`Session.add_preparer`), ripser (which holds the GIL) on 200 points. What is left is the "
+             "GUI thread rebuilding its views when the trained workspace is adopted (map, legend, sliders, "
+             "insights), one gap of about 0.1 s.",
 }
 
 

@@ -71,6 +71,7 @@ class SlidersPanel(QWidget):
         self.steering = steering
         self.rows: list[_Row] = []
         self.worker = LatestOnlyWorker(self)
+        self._submitted = self._shown = 0  # render requests made / the newest shown
         self.worker.finished.connect(self._on_rendered)
         self.worker.failed.connect(self._on_render_failed)
         layout = QVBoxLayout(self)
@@ -189,14 +190,19 @@ class SlidersPanel(QWidget):
             self.edited_image.setText("no decoder")
             return
         which = "origin" if edit.is_identity else "edit"
-        self.worker.submit((which, edit), lambda e=edit: self.steering.render(e))
+        self._submitted += 1
+        self.worker.submit((which, edit, self._submitted), lambda e=edit: self.steering.render(e))
 
     def _on_rendered(self, key, image: np.ndarray) -> None:
-        which, edit = key
-        current = edit is self.steering.edit
+        """Show the current edit's image, and during a drag any image newer than the one on
+        screen: positions the slider passed are real frames, not stale ones to throw away."""
+        which, edit, seq = key
+        current = self.steering.edit
         if which == "origin":  # the unedited image: the reference for every later edit
             self.origin_image.setPixmap(scaled_pixmap(image, IMAGE_BOX))
-        if current:
+        same_image = current is not None and current.origin == edit.origin
+        if edit is current or (same_image and seq > self._shown):
+            self._shown = seq
             self.edited_image.setPixmap(scaled_pixmap(image, IMAGE_BOX))
             self.edited_image_shown.emit(edit)
 
