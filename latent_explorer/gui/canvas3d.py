@@ -13,13 +13,13 @@ import numpy as np
 from pyqtgraph.Qt import OpenGLHelpers
 from PySide6.QtCore import QPointF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMatrix4x4, QPainter, QPen
-from PySide6.QtOpenGL import QOpenGLShader, QOpenGLShaderProgram
+from PySide6.QtOpenGL import QOpenGLShaderProgram
 from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtWidgets import QWidget
 
 from .camera3d import OrbitCamera
 from .scatter3d import Cloud, pick_key, render_cloud, render_keys, ring_stamps
-from .scatter_gl import GL_POINT_SPRITE, GL_PROGRAM_POINT_SIZE, _FRAG, _Points, _shader_sources
+from .scatter_gl import GL_POINT_SPRITE, GL_PROGRAM_POINT_SIZE, _Points, link_program
 
 log = logging.getLogger(__name__)
 
@@ -163,16 +163,7 @@ class GLCanvas3D(QOpenGLWidget, _Canvas):
     def initializeGL(self) -> None:  # noqa: N802
         try:
             context = self.context()
-            program = QOpenGLShaderProgram(self)
-            vert, frag = _shader_sources(context, _VERT3, _FRAG)
-            for kind, src in ((QOpenGLShader.ShaderTypeBit.Vertex, vert),
-                              (QOpenGLShader.ShaderTypeBit.Fragment, frag)):
-                if not program.addShaderFromSourceCode(kind, src):
-                    raise RuntimeError(program.log())
-            program.bindAttributeLocation("a_position", 0)
-            program.bindAttributeLocation("a_colour", 1)
-            if not program.link():
-                raise RuntimeError(program.log())
+            program = link_program(QOpenGLShaderProgram(self), context, _VERT3)
             self._points, self._highlight = _Points(self, dims=3), _Points(self, dims=3)
             self._points.create(program)
             self._highlight.create(program)

@@ -73,6 +73,21 @@ def _shader_sources(context: QOpenGLContext, vert_src: str = _VERT, frag_src: st
     return vert, frag
 
 
+def link_program(program: QOpenGLShaderProgram, context: QOpenGLContext, vert_src: str = _VERT,
+                 frag_src: str = _FRAG) -> QOpenGLShaderProgram:
+    """Compile the points shaders for ``context`` into ``program`` and link it (the 2-D and
+    3-D maps share the attribute locations); RuntimeError with the driver's log if it fails."""
+    vert, frag = _shader_sources(context, vert_src, frag_src)
+    for kind, src in ((QOpenGLShader.ShaderTypeBit.Vertex, vert), (QOpenGLShader.ShaderTypeBit.Fragment, frag)):
+        if not program.addShaderFromSourceCode(kind, src):
+            raise RuntimeError(program.log())
+    program.bindAttributeLocation("a_position", 0)
+    program.bindAttributeLocation("a_colour", 1)
+    if not program.link():
+        raise RuntimeError(program.log())
+    return program
+
+
 class _Points:
     """One vertex array: float32 positions (``dims`` each) and packed colours, drawn with
     glDrawArrays."""
@@ -132,16 +147,7 @@ class _GLState(QObject):
         widget = self.parent()
         program = widget.retrieveProgram(PROGRAM_KEY)
         if program is None:
-            program = QOpenGLShaderProgram()
-            vert, frag = _shader_sources(context)
-            for kind, src in ((QOpenGLShader.ShaderTypeBit.Vertex, vert),
-                              (QOpenGLShader.ShaderTypeBit.Fragment, frag)):
-                if not program.addShaderFromSourceCode(kind, src):
-                    raise RuntimeError(program.log())
-            program.bindAttributeLocation("a_position", 0)
-            program.bindAttributeLocation("a_colour", 1)
-            if not program.link():
-                raise RuntimeError(program.log())
+            program = link_program(QOpenGLShaderProgram(), context)
             widget.storeProgram(PROGRAM_KEY, program)
         if self.context is not context:
             if self.context is not None:
