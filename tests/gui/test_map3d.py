@@ -13,7 +13,7 @@ import textwrap
 import numpy as np
 import pytest
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
-from PySide6.QtGui import QMouseEvent, QWheelEvent
+from PySide6.QtGui import QImage, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from latent_explorer.gui.camera3d import DEGREES_PER_PIXEL
@@ -57,9 +57,10 @@ def wheel(widget, pos: QPointF, notches: int) -> None:
 def pixels(widget) -> np.ndarray:
     """The widget as drawn: (h, w, 3) uint8."""
     QApplication.processEvents()
-    img = widget.grab().toImage().convertToFormat(widget.grab().toImage().Format.Format_RGB888)
+    img = widget.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
     arr = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes())
-    return arr.reshape(img.height(), img.bytesPerLine())[:, :img.width() * 3].reshape(img.height(), img.width(), 3)
+    rows = arr.reshape(img.height(), img.bytesPerLine())[:, :img.width() * 3]
+    return rows.reshape(img.height(), img.width(), 3).copy()  # img's memory is freed with img
 
 
 def coloured(rgb: np.ndarray) -> np.ndarray:
