@@ -14,7 +14,8 @@ The approximate index (NN-descent graph + search trees, `pynndescent.NNDescent`)
 - 1,000,000 latent-like: build about 70 s, 0.1 ms per query, recall 0.996 (exact: 11 ms);
 - 1,000,000 isotropic Gaussian (the worst case: no structure): build 190 s, 0.5 ms, 0.98.
 
-The first index in a process also compiles pynndescent's numba code: about 40 s more.
+The first index of an installation also compiles pynndescent's numba code (about 40 s); its
+disk cache (`warmup.cache_pynndescent`) spares every later process most of it.
 """
 from __future__ import annotations
 
@@ -106,6 +107,9 @@ class NeighbourIndex:
             return self
         from pynndescent import NNDescent
 
+        from .warmup import cache_pynndescent
+
+        cache_pynndescent()
         if cancel is not None:
             cancel.raise_if_cancelled()
         n, d = self.latents.shape

@@ -134,20 +134,6 @@ def rebuild_tsne(latents: np.ndarray, embedding: np.ndarray, k: int, p: dict):
         log.setLevel(level)
 
 
-def _cache_numba_kernels(*modules) -> None:
-    """umap-learn compiles most of its numba kernels without ``cache=True``: ~10 s again at
-    every start. Turn numba's on-disk cache on for them (none is compiled yet)."""
-    from numba.core.registry import CPUDispatcher
-
-    for module in modules:
-        for obj in vars(module).values():
-            if isinstance(obj, CPUDispatcher) and not obj.overloads:
-                try:
-                    obj.enable_caching()
-                except RuntimeError:  # numba finds nowhere to cache: compiled each start
-                    pass
-
-
 @functools.cache
 def _stepped_umap_class() -> type:
     import umap
@@ -160,7 +146,10 @@ def _stepped_umap_class() -> type:
     from umap.spectral import spectral_layout
     from umap.umap_ import INT32_MAX, INT32_MIN, make_epochs_per_sample, noisy_scale_coords
 
-    _cache_numba_kernels(umap.umap_, umap.utils, umap.layouts, umap.distances, umap.spectral)
+    from .warmup import cache_pynndescent, enable_disk_cache
+
+    enable_disk_cache(umap.umap_, umap.utils, umap.layouts, umap.distances, umap.spectral)
+    cache_pynndescent()
 
     class SteppedUMAP(umap.UMAP):
         """`fit` builds the graph and the start layout only; `run_epochs` then optimises it.
