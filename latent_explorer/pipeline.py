@@ -167,12 +167,15 @@ def continue_training(
     cancel: CancelToken | None = None,
     extra_epochs: int | None = None,
 ):
-    """Train (or resume) the workspace's model on ``dataset``; returns the updated workspace."""
+    """Train (or resume) the workspace's model on ``dataset``; returns the updated workspace.
+    ``extra_epochs`` more epochs restart early stopping's patience: the user asked for them (a
+    model that stopped early would otherwise stop again after one epoch)."""
     if options is None:
         fields = TrainOptions.__dataclass_fields__
         options = TrainOptions(**{k: v for k, v in ws.train_params.items() if k in fields})
     if extra_epochs is not None and ws.train_state is not None:
         options = replace(options, epochs=ws.train_state.epoch + extra_epochs)
+        ws.train_state.bad_epochs = 0
     ws.train_params = asdict(options)
     trainer = options.trainer(ws.model_config)
     result = yield from trainer.fit(dataset, ws.train_idx, ws.val_idx, ws.train_state, cancel)

@@ -56,8 +56,7 @@ def resume_problem(session, extra_epochs: int | None) -> str | None:
 def resume_in_session(session, extra_epochs: int | None, cancel: CancelToken):
     """The task behind `Session.resume_task`: train the current model ``extra_epochs`` more
     (None: finish its plan) on a copy of its state, then adopt it like a new training (the
-    loss history goes on; the file it came from stays its file). Asking for more epochs
-    restarts early stopping's patience: the user asked for them."""
+    loss history goes on; the file it came from stays its file)."""
     problem = resume_problem(session, extra_epochs)
     if problem is not None:
         raise UserError(problem)
@@ -72,8 +71,6 @@ def _resume(session, ticket, ws, dataset, path, extra_epochs, cancel):
     post = partial(session._post, "workspace", ticket)
     st = copy.deepcopy(ws.train_state)  # the session's workspace stays as it is until adopted
     before = (st.epoch, st.step)
-    if extra_epochs is not None:
-        st.bad_epochs = 0
     ws = dataclasses.replace(ws, train_state=st, train_params=dict(ws.train_params),
                              report=dict(ws.report), extra_meta=dict(ws.extra_meta),
                              extra_arrays=dict(ws.extra_arrays))

@@ -71,6 +71,16 @@ def test_resume_from_a_saved_workspace_continues_training(saved_digits_workspace
     assert ws.report["recon_mse_val"] < before
 
 
+def test_more_epochs_after_early_stopping_train_them_all(saved_digits_workspace):
+    ws = load_workspace(saved_digits_workspace)
+    dataset = run_task(reload_source(ws.dataset.source))
+    st = ws.train_state  # as a run that just stopped early: no better held-out loss for `patience` epochs
+    st.bad_epochs, st.best_val = ws.train_params["patience"], st.best_val * 0.5
+    ws.train_status = "early-stopped"
+    ws = run_task(continue_training(ws, dataset, extra_epochs=2))
+    assert ws.train_state.epoch == 14 and ws.train_status == "finished"
+
+
 def test_cancel_during_training_still_gives_a_workspace(tmp_path):
     cancel = CancelToken()
 
