@@ -20,6 +20,7 @@ from ..errors import UserError
 from ..explore.steering import Steering
 from ..session import Session
 from .atlas import AtlasLayer
+from .drops import dropped_path, open_dropped
 from .file_actions import FileActions
 from .generate_actions import GenerateActions
 from .insights_panel import InsightActions, InsightsPanel
@@ -334,27 +335,14 @@ class MainWindow(QMainWindow):
     # ------------------------------------------------------------------ drag and drop, closing
 
     def dragEnterEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        if self._dropped_path(event) is not None:
+        if dropped_path(event.mimeData()) is not None:
             event.acceptProposedAction()
 
     def dropEvent(self, event) -> None:  # noqa: N802
-        path = self._dropped_path(event)
-        if path is None:
-            return
-        event.acceptProposedAction()
-        if os.path.isdir(path):
-            self.model_panel.set_source(path)
-            self._show_status(f"{path} selected: press Train")
-        else:
-            self.open_workspace(path)
-
-    @staticmethod
-    def _dropped_path(event) -> str | None:
-        urls = event.mimeData().urls() if event.mimeData().hasUrls() else []
-        if len(urls) != 1 or not urls[0].isLocalFile():
-            return None
-        path = urls[0].toLocalFile()
-        return path if os.path.isdir(path) or path.endswith(".lexp") else None
+        path = dropped_path(event.mimeData())
+        if path is not None:
+            event.acceptProposedAction()
+            open_dropped(self, path)
 
     def closeEvent(self, event) -> None:  # noqa: N802
         if not self._closed and not self._confirm_discard():

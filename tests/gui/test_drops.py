@@ -1,0 +1,68 @@
+"""Dropping files onto the window: real drag events on the real window, real files on disk."""
+from __future__ import annotations
+
+import numpy as np
+from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
+from PySide6.QtGui import QDragEnterEvent, QDropEvent
+from PySide6.QtWidgets import QApplication
+
+from .helpers import LONG
+
+
+def _mime(*paths) -> QMimeData:
+    mime = QMimeData()
+    mime.setUrls([QUrl.fromLocalFile(str(p)) for p in paths])
+    return mime
+
+
+def _drag(window, mime) -> bool:
+    """Whether the window accepts the drag (the cursor shows it may drop)."""
+    event = QDragEnterEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                            Qt.KeyboardModifier.NoModifier)
+    event.ignore()
+    QApplication.sendEvent(window, event)
+    return event.isAccepted()
+
+
+def _drop(window, mime) -> None:
+    """Drag onto the window, then drop (Qt delivers a drop only where the drag was accepted)."""
+    assert _drag(window, mime)
+    event = QDropEvent(QPoint(50, 50), Qt.DropAction.CopyAction, mime, Qt.MouseButton.LeftButton,
+                       Qt.KeyboardModifier.NoModifier)
+    QApplication.sendEvent(window, event)
+
+
+def test_only_what_the_window_opens_can_be_dropped(window, tmp_path):
+    (tmp_path / "notes.txt").write_text("hello")
+    np.save(tmp_path / "a.npy", np.zeros((3, 2), np.float32))
+    np.save(tmp_path / "b.npy", np.zeros((3, 2), np.float32))
+    assert _drag(window, _mime(tmp_path))
+    assert _drag(window, _mime(tmp_path / "a.npy"))
+    assert not _drag(window, _mime(tmp_path / "notes.txt"))
+    assert not _drag(window, _mime(tmp_path / "missing.npy"))
+    assert not _drag(window, _mime(tmp_path / "a.npy", tmp_path / "b.npy"))  # one at a time
+
+
+def test_dropping_a_folder_makes_it_the_source(window, tmp_path):
+    _drop(window, _mime(tmp_path))
+    assert window.model_panel.source_spec() == str(tmp_path)
+    assert "press Train" in window.statusBar().currentMessage()
+
+
+def test_dropping_embeddings_maps_them(window, qtbot, tmp_path):
+    rng = np.random.default_rng(0)
+    vectors = rng.normal(size=(90, 4)).astype(np.float32)
+    np.save(tmp_path / "vectors.npy", vectors)
+    with qtbot.waitSignal(window.runner.stopped, timeout=LONG):
+        _drop(window, _mime(tmp_path / "vectors.npy"))
+    assert window.model_panel.source.currentText() == "Embeddings: vectors.npy"
+    assert window.map_view.point_count() == 90
+
+
+def test_dropping_a_torchscript_file_opens_the_import_dialog_with_it(window, tmp_path):
+    path = tmp_path / "generator.pt"
+    path.write_bytes(b"not opened until Import is pressed")
+    _drop(window, _mime(path))
+    dialog = window.model_panel._import_dialog
+    assert dialog.isVisible() and dialog.decoder.text() == str(path)
+    dialog.reject()
