@@ -49,6 +49,7 @@ class Session:
         self.workspace: Workspace | None = None
         self.dataset: Dataset | None = None  # the workspace's data, with images where available
         self.projection = None  # analysis.projection.Projection of the current map
+        self.maps: dict[int, Any] = {}  # dimension → the last map of it made from these latents
         self.map: np.ndarray | None = None
         self.selected: int = -1
         self.path: str | None = None
@@ -231,6 +232,10 @@ class Session:
         self._model_error = self.prepared.pop("model_error", None)
         self.projection = projection
         self.map = None if projection is None else np.asarray(projection.embedding_)
+        self.maps = {}
+        for p in (self.prepared.pop("other_map", None), projection):
+            if p is not None:
+                self.maps[p.n_components] = p
         self.selected = -1
         self.path = path
         self.dirty = dirty
@@ -286,6 +291,7 @@ class Session:
 
     def _set_map(self, projection) -> None:
         self.projection = projection
+        self.maps[projection.n_components] = projection
         self.map = np.asarray(projection.embedding_)
         self.map_changed.emit(self.map)
 
@@ -346,23 +352,10 @@ class Session:
         return run_task(self.open_task(path))
 
     def save(self, path: str | os.PathLike) -> str:
-        """Save the workspace with its map (atomic); returns the path written."""
-        from .workspace.session_file import EXTENSION, save_workspace
-        from .workspace.stored_map import store_map
+        """Save the workspace with its maps (atomic); returns the path written."""
+        from .session_open import save_session
 
-        ws = self.workspace
-        if ws is None:
-            raise UserError("nothing to save yet: train a model or open a workspace first")
-        path = os.fspath(path)
-        if not path.endswith(EXTENSION):
-            path += EXTENSION
-        store_map(ws, self.projection)
-        save_workspace(path, ws)
-        self.path, self.dirty = path, False
-        self.file_changed.emit(path)
-        self.dirty_changed.emit(False)
-        self.status.emit(f"saved {path}")
-        return path
+        return save_session(self, os.fspath(path))
 
     def mark_dirty(self) -> None:
         """Something in the workspace changed (a direction, a kept point): it needs saving."""

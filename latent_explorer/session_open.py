@@ -1,4 +1,4 @@
-"""Opening a workspace inside a session: the task behind `Session.open_task`."""
+"""Opening a workspace inside a session (the task behind `Session.open_task`) and saving one."""
 from __future__ import annotations
 
 import os
@@ -13,7 +13,7 @@ def open_in_session(session, ticket: int, path: str, cancel: CancelToken, as_cop
     prepare what the views need, then hand it all to the session's thread."""
     from .data.sources import reload_source
     from .workspace.session_file import load_workspace
-    from .workspace.stored_map import restore_map
+    from .workspace.stored_map import OTHER_MAP_KEY, restore_map
 
     post = partial(session._post, "workspace", ticket)
     yield Progress(0, 3, f"reading {os.path.basename(path)}")
@@ -37,8 +37,33 @@ def open_in_session(session, ticket: int, path: str, cancel: CancelToken, as_cop
         if projection is None:
             projection = yield from session._map_task_body(ws.latents.mean, cancel)
     prepared = session._prepare(ws, dataset)
+    if projection is not None:
+        other = restore_map(ws, OTHER_MAP_KEY)
+        if other is not None and other.n_components != projection.n_components:
+            prepared["other_map"] = other  # going 2-D ↔ 3-D shows it without computing it
     yield Progress(3, 3, "opened")
     post(session._adopt, ws, dataset, projection, None if as_copy else path, False, False, prepared)
     opened = f"opened a copy of {os.path.basename(path)} (Save asks where to keep it)" if as_copy else f"opened {path}"
     post(session.status.emit, note or opened)
     return ws
+
+
+def save_session(session, path: str) -> str:
+    """Save the session's workspace with its map and the last map of the other dimension
+    (atomic); returns the path written."""
+    from .workspace.session_file import EXTENSION, save_workspace
+    from .workspace.stored_map import store_map
+
+    ws = session.workspace
+    if ws is None:
+        raise UserError("nothing to save yet: train a model or open a workspace first")
+    if not path.endswith(EXTENSION):
+        path += EXTENSION
+    others = [p for p in session.maps.values() if p is not session.projection]
+    store_map(ws, session.projection, others[0] if others else None)
+    save_workspace(path, ws)
+    session.path, session.dirty = path, False
+    session.file_changed.emit(path)
+    session.dirty_changed.emit(False)
+    session.status.emit(f"saved {path}")
+    return path

@@ -1,5 +1,6 @@
 """The session's map stored in a workspace (``extra_meta["map"]`` and ``map.*`` arrays), so a
-reopened workspace shows exactly the same map without computing it again."""
+reopened workspace shows exactly the same map without computing it again; the last map of the
+other dimension (2-D beside a 3-D one) is kept under ``map_other`` the same way."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,25 +10,29 @@ from ..errors import UserError
 from .session_file import Workspace
 
 MAP_KEY = "map"
+OTHER_MAP_KEY = "map_other"
 
 
-def store_map(ws: Workspace, projection: Projection | None) -> None:
-    prefix = MAP_KEY + "."
-    for key in [k for k in ws.extra_arrays if k.startswith(prefix)]:
-        del ws.extra_arrays[key]
-    ws.extra_meta.pop(MAP_KEY, None)
-    if projection is not None:
-        meta, arrays = projection.to_state()
-        ws.extra_meta[MAP_KEY] = meta
-        ws.extra_arrays.update({prefix + k: v for k, v in arrays.items()})
+def store_map(ws: Workspace, projection: Projection | None, other: Projection | None = None) -> None:
+    """``projection`` as the map; ``other`` (or nothing) as the map of the other dimension."""
+    for key, p in ((MAP_KEY, projection), (OTHER_MAP_KEY, other)):
+        prefix = key + "."
+        for name in [k for k in ws.extra_arrays if k.startswith(prefix)]:
+            del ws.extra_arrays[name]
+        ws.extra_meta.pop(key, None)
+        if p is not None:
+            meta, arrays = p.to_state()
+            ws.extra_meta[key] = meta
+            ws.extra_arrays.update({prefix + k: v for k, v in arrays.items()})
 
 
-def restore_map(ws: Workspace) -> Projection | None:
-    """The stored map, or None when there is none or it no longer fits the latents."""
-    meta = ws.extra_meta.get(MAP_KEY)
+def restore_map(ws: Workspace, key: str = MAP_KEY) -> Projection | None:
+    """The stored map (``key``: the other dimension's), or None when there is none or it no
+    longer fits the latents."""
+    meta = ws.extra_meta.get(key)
     if not isinstance(meta, dict) or ws.latents is None:
         return None
-    prefix = MAP_KEY + "."
+    prefix = key + "."
     arrays = {k[len(prefix):]: v for k, v in ws.extra_arrays.items() if k.startswith(prefix)}
     z = ws.latents.mean
     if z.ndim == 2 and z.shape[1] == 1:
