@@ -11,16 +11,7 @@ cd "$(dirname "$0")/.."
 
 # strip/readelf (binutils), dpkg-deb, xz, desktop-file-validate
 BUILD_PACKAGES=(binutils dpkg xz-utils desktop-file-utils)
-missing=()
-for p in "${BUILD_PACKAGES[@]}"; do
-  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
-done
-if ((${#missing[@]})); then
-  echo "build: installing system packages: ${missing[*]}" >&2
-  SUDO=""; [ "$(id -u)" -ne 0 ] && SUDO="sudo"
-  $SUDO apt-get update -qq
-  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
-fi
+./scripts/apt_ensure.sh "${BUILD_PACKAGES[@]}"
 stamp=.venv/.build-lock-stamp
 want="$(sha256sum requirements-build.lock | cut -d' ' -f1)"
 if [ "$(cat "$stamp" 2>/dev/null)" != "$want" ]; then
