@@ -41,6 +41,14 @@ def gui_thread_stack(dump: str) -> str:
     return "\n".join((main or blocks)[0])
 
 
+def other_threads(dump: str) -> str:
+    """The busy threads other than the GUI thread (the one holding the GIL while the GUI thread
+    waits for it shows here)."""
+    blocks = dump.split("\nThread ")
+    busy = [b for b in blocks[1:] if "MainThread" not in b.splitlines()[0] and "(idle)" not in b.splitlines()[0]]
+    return "\n".join("Thread " + b for b in busy)[:6000]
+
+
 def run_watched(cmd: list[str], workdir: Path, limit_s: float) -> tuple[dict, list[dict]]:
     """Run ``cmd + [beat_file, out_json]``; returns (the child's JSON result, dumps taken)."""
     beat_file, out = workdir / "stall.beat", workdir / "stall.json"
@@ -65,7 +73,8 @@ def run_watched(cmd: list[str], workdir: Path, limit_s: float) -> tuple[dict, li
                 still = struct.unpack("d", beat[:8])[0] == last
                 dumps.append({"late_ms_when_started": round(late * 1e3), "dump_took_ms":
                               round((time.monotonic() - t0) * 1e3), "stall_still_on_after_dump": still,
-                              "gui_thread": gui_thread_stack(res.stdout) if res.returncode == 0 else res.stderr[-800:]})
+                              "gui_thread": gui_thread_stack(res.stdout) if res.returncode == 0 else res.stderr[-800:],
+                              "other_threads": other_threads(res.stdout) if res.returncode == 0 else ""})
                 while struct.unpack("d", beat[:8])[0] == last and proc.poll() is None:
                     time.sleep(0.002)  # one dump per stall
             time.sleep(0.003)

@@ -1,6 +1,7 @@
 """The preview dock: the selected image beside its reconstruction, with its error; below, the
 image decoded wherever the mouse is over empty map space, faded and outlined by how far that
-position is from the data (decoded in a worker; the newest position wins)."""
+position is from the data (decoded in a worker, or at once where decoding is cheap; the newest
+position wins)."""
 from __future__ import annotations
 
 import numpy as np
@@ -14,6 +15,7 @@ from .latest_worker import LatestOnlyWorker
 from .pixmaps import scaled_pixmap
 
 IMAGE_BOX = 160  # pixels per side of each shown image
+INLINE_DECODE_MS = 8.0  # decodes cheaper than half a 60 Hz frame run in the GUI thread (latest_worker)
 
 
 def _image_label() -> QLabel:
@@ -45,7 +47,7 @@ class PreviewPanel(QWidget):
         self.index = -1
         self.hover_position: np.ndarray | None = None
         self.last_confidence: float | None = None
-        self.worker = LatestOnlyWorker(self)
+        self.worker = LatestOnlyWorker(self, inline_below_ms=INLINE_DECODE_MS)
         self.worker.finished.connect(self._on_decoded)
         self.worker.failed.connect(lambda _key, msg: self.decoded_caption.setText(
             f"cannot decode here: {msg.splitlines()[0]}"))
