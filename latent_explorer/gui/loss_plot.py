@@ -38,6 +38,8 @@ class LossPlot(pg.PlotWidget):
         self.set_history([])
 
     def set_history(self, rows: list[dict]) -> None:
+        if rows and rows == self._rows:  # the training just watched live arrives as a workspace
+            return
         self._rows = list(rows)
         self._redraw()
 
