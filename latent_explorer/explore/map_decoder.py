@@ -66,6 +66,11 @@ class MapDecoder:
         image = None if self.model is None else self.decode(z)[0]
         return Decoded(p[0], z[0], float(conf[0]), image)
 
+    def decode_many(self, positions) -> tuple[np.ndarray, np.ndarray]:
+        """Map positions (M, dim) → images (M, H, W, C) and confidence (M,): the atlas's tiles."""
+        z, conf = self.latent_at(np.asarray(positions, np.float64).reshape(-1, self.dim))
+        return self.decode(z), conf
+
     def atlas(self, n: int, lo=None, hi=None, ny: int | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """A grid of n columns × ``ny`` (default n) rows of tile centres spanning lo..hi (default:
         the whole 2-D map): (centres (ny*n, 2), images (ny*n, H, W, C), confidence (ny*n,)),
@@ -78,8 +83,7 @@ class MapDecoder:
         ys = np.linspace(lo[1], hi[1], ny or n)
         gx, gy = np.meshgrid(xs, ys, indexing="xy")
         centres = np.stack([gx.ravel(), gy.ravel()], axis=1)
-        z, conf = self.latent_at(centres)
-        return centres, self.decode(z), conf
+        return (centres, *self.decode_many(centres))
 
     def place(self, latents) -> np.ndarray:
         """Where latents (M, D) belong on the map (`analysis.placement.place_on_map`: exact for

@@ -121,11 +121,19 @@ class OrbitCamera:
             s = fr.f / depth
         return fr.cx + cam[:, 0] * s, fr.cy - cam[:, 1] * s, depth
 
-    def unproject(self, x_px: float, y_px: float, w: float, h: float) -> np.ndarray:
-        """The map point under pixel (x, y) on the plane through the centre facing the camera."""
-        right, up, _ = self.axes()
-        scale = self.distance / self.focal(w, h)
-        return self.centre + scale * ((x_px - w / 2) * right - (y_px - h / 2) * up)
+    def unproject(self, x_px, y_px, w: float, h: float, depth=None) -> np.ndarray:
+        """The map point under pixel (x, y) at camera ``depth`` (distance along the view axis);
+        without one (or where it is not finite), on the plane through the centre facing the
+        camera. Arrays of pixels give (M, 3)."""
+        right, up, back = self.axes()
+        d = np.asarray(self.distance if depth is None else depth, np.float64)
+        d = np.where(np.isfinite(d), d, self.distance)
+        s = d / self.focal(w, h)
+        sx = s * (np.asarray(x_px, np.float64) - w / 2)
+        sy = s * (np.asarray(y_px, np.float64) - h / 2)
+        eye = self.centre + self.distance * back
+        d = np.broadcast_to(d, np.shape(sx))
+        return eye + np.multiply.outer(sx, right) - np.multiply.outer(sy, up) - np.multiply.outer(d, back)
 
     def mvp(self, w: float, h: float, origin=(0.0, 0.0, 0.0)) -> np.ndarray:
         """The 4×4 clip-space matrix (row-major) for OpenGL, for vertices given relative to

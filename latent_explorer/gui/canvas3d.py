@@ -11,14 +11,14 @@ import time
 
 import numpy as np
 from pyqtgraph.Qt import OpenGLHelpers
-from PySide6.QtCore import QPointF, Qt, Signal
+from PySide6.QtCore import QPointF, QRectF, Qt, Signal
 from PySide6.QtGui import QColor, QImage, QMatrix4x4, QPainter, QPen
 from PySide6.QtOpenGL import QOpenGLShaderProgram
 from PySide6.QtOpenGLWidgets import QOpenGLWidget
 from PySide6.QtWidgets import QWidget
 
 from .camera3d import OrbitCamera
-from .scatter3d import Cloud, pick_key, render_cloud, render_keys, ring_stamps
+from .scatter3d import CHOSEN_RINGS, RINGS, Cloud, pick_key, render_cloud, render_keys, ring_stamps
 from .scatter_gl import GL_POINT_SPRITE, GL_PROGRAM_POINT_SIZE, _Points, link_program
 
 log = logging.getLogger(__name__)
@@ -54,14 +54,20 @@ void main() {
 """
 
 
-def draw_background(painter: QPainter, canvas) -> None:
-    """The background and, thinly, the edges of the data's bounding box (a cue to how the map
-    is turned), under the points."""
-    painter.fillRect(canvas.rect(), BACKGROUND)
+def draw_background(painter: QPainter, canvas, size: tuple[int, int, float] | None = None) -> None:
+    """The background, the backdrop (the decoded atlas) if any and, thinly, the edges of the
+    data's bounding box (a cue to how the map is turned), under the points; ``size`` is
+    (w, h, dpr) of the picture (default: the canvas on screen)."""
+    w, h, dpr = size or canvas.device_size()
+    painter.fillRect(QRectF(0, 0, w / dpr, h / dpr), BACKGROUND)
+    if canvas.backdrop is not None:
+        painter.save()
+        painter.setRenderHint(QPainter.RenderHint.SmoothPixmapTransform)
+        painter.drawImage(QRectF(0, 0, w / dpr, h / dpr), canvas.backdrop)
+        painter.restore()
     cloud = canvas.cloud
     if not len(cloud):
         return
-    w, h, dpr = canvas.device_size()
     corners = cloud.lo + _CORNERS * (cloud.hi - cloud.lo)
     x, y, depth = canvas.camera.project(corners, w, h)
     painter.save()
@@ -73,6 +79,32 @@ def draw_background(painter: QPainter, canvas) -> None:
     painter.restore()
 
 
+def points_image(cloud: Cloud, camera: OrbitCamera, w: int, h: int, size: int, dpr: float,
+                 buffers: dict) -> QImage:
+    """The points drawn on the CPU into a transparent w × h (device pixels) image."""
+    img = render_cloud(cloud, camera.frame(w, h), w, h, size, ring_stamps(size, dpr), buffers,
+                       ring_stamps(size, dpr, CHOSEN_RINGS))
+    image = QImage(img.data, w, h, w * 4, QImage.Format.Format_ARGB32_Premultiplied)
+    image._keep = img  # the QImage does not own the numpy buffer
+    image.setDevicePixelRatio(dpr)
+    return image
+
+
+def render_picture(canvas, scale: float) -> QImage:
+    """What ``canvas`` shows (background, backdrop, box, points) drawn on the CPU at ``scale``
+    device pixels per logical pixel, whichever path draws it on screen (export)."""
+    w, h = max(1, round(canvas.width() * scale)), max(1, round(canvas.height() * scale))
+    out = QImage(w, h, QImage.Format.Format_ARGB32_Premultiplied)
+    out.setDevicePixelRatio(scale)
+    painter = QPainter(out)
+    draw_background(painter, canvas, (w, h, scale))
+    if len(canvas.cloud):
+        size = max(1, round(canvas.size_px * scale))
+        painter.drawImage(QPointF(0, 0), points_image(canvas.cloud, canvas.camera, w, h, size, scale, {}))
+    painter.end()
+    return out
+
+
 class _Canvas:
     """What both canvases share: the cloud, the camera, the point size and picking."""
 
@@ -82,9 +114,14 @@ class _Canvas:
         self.size_px = size_px
         self._buffers: dict = {}
         self._keys_for = None
+        self.backdrop: QImage | None = None  # drawn over the whole view, under the points
         self.last_render_ms = 0.0
         self.setMouseTracking(True)
         self.setFocusPolicy(Qt.FocusPolicy.StrongFocus)
+
+    def set_backdrop(self, image: QImage | None) -> None:
+        self.backdrop = image
+        self.update()
 
     def device_size(self) -> tuple[int, int, float]:
         dpr = self.devicePixelRatioF()
@@ -127,12 +164,8 @@ class RasterCanvas3D(QWidget, _Canvas):
         key = (*self._key(w, h, size), self.cloud.versions[2])
         if key != self._image_for:
             t0 = time.perf_counter()
-            img = render_cloud(self.cloud, self.camera.frame(w, h), w, h, size, ring_stamps(size, dpr),
-                               self._buffers)
+            image = points_image(self.cloud, self.camera, w, h, size, dpr, self._buffers)
             self._keys_for = self._key(w, h, size)
-            image = QImage(img.data, w, h, w * 4, QImage.Format.Format_ARGB32_Premultiplied)
-            image._keep = img  # the QImage does not own the numpy buffer
-            image.setDevicePixelRatio(dpr)
             self._image, self._image_for = image, key
             self.last_render_ms = (time.perf_counter() - t0) * 1e3
         return self._image
@@ -154,7 +187,7 @@ class GLCanvas3D(QOpenGLWidget, _Canvas):
         super().__init__(parent)
         self._setup(cloud, camera, size_px)
         self._program: QOpenGLShaderProgram | None = None
-        self._points = self._highlight = None
+        self._points = self._highlight = self._chosen = None
         self._uploaded = (-1, -1, -1)
         self._origin = np.zeros(3)
         self.gl_failed = False
@@ -164,9 +197,9 @@ class GLCanvas3D(QOpenGLWidget, _Canvas):
         try:
             context = self.context()
             program = link_program(QOpenGLShaderProgram(self), context, _VERT3)
-            self._points, self._highlight = _Points(self, dims=3), _Points(self, dims=3)
-            self._points.create(program)
-            self._highlight.create(program)
+            self._points, self._highlight, self._chosen = (_Points(self, dims=3) for _ in range(3))
+            for points in (self._points, self._highlight, self._chosen):
+                points.create(program)
             self._program = program
             self._uploaded = (-1, -1, -1)
             context.aboutToBeDestroyed.connect(self._cleanup)
@@ -180,7 +213,7 @@ class GLCanvas3D(QOpenGLWidget, _Canvas):
 
     def _cleanup(self) -> None:
         self.makeCurrent()
-        for points in (self._points, self._highlight):
+        for points in (self._points, self._highlight, self._chosen):
             if points is not None:
                 points.destroy()
         self._program = None
@@ -202,8 +235,8 @@ class GLCanvas3D(QOpenGLWidget, _Canvas):
                 colours = np.where(hidden, np.uint32(0), colours)
             self._points.write(self._relative(None) if new_pos else None, colours)
         if new_pos or new_col or self._uploaded[2] != hi_v:
-            idx = c.highlight
-            self._highlight.write(self._relative(idx), np.ascontiguousarray(colours[idx]))
+            for points, idx in ((self._highlight, c.highlight), (self._chosen, c.chosen)):
+                points.write(self._relative(idx), np.ascontiguousarray(colours[idx]))
         self._uploaded = c.versions
 
     def _relative(self, idx) -> np.ndarray:
@@ -259,25 +292,31 @@ class GLCanvas3D(QOpenGLWidget, _Canvas):
         program.setUniformValue1f("u_size", size)
         program.setUniformValue1f("u_override", 0.0)
         self._points.draw(glf)
-        if self._highlight.count:
-            glf.glDisable(GL_DEPTH_TEST)
-            program.setUniformValue1f("u_override", 1.0)
-            for stamp, argb in ring_stamps(int(size), dpr):
-                c = QColor.fromRgba(argb)
-                program.setUniformValue1f("u_size", float(stamp))
-                program.setUniformValue("u_colour", c.redF(), c.greenF(), c.blueF(), c.alphaF())
-                self._highlight.draw(glf)
-            program.setUniformValue1f("u_size", size)
-            program.setUniformValue1f("u_override", 0.0)
-            self._highlight.draw(glf)
+        glf.glDisable(GL_DEPTH_TEST)
+        for points, rings in ((self._chosen, CHOSEN_RINGS), (self._highlight, RINGS)):
+            if points.count:
+                self._draw_ringed(program, glf, points, size, dpr, rings)
         program.release()
         for state in (GL_DEPTH_TEST, *states):
             glf.glDisable(state)
         self.last_render_ms = (time.perf_counter() - t0) * 1e3
+
+    @staticmethod
+    def _draw_ringed(program, glf, points, size: float, dpr: float, rings) -> None:
+        """``points`` over everything, each inside its rings (`ring_stamps`)."""
+        program.setUniformValue1f("u_override", 1.0)
+        for stamp, argb in ring_stamps(int(size), dpr, rings):
+            c = QColor.fromRgba(argb)
+            program.setUniformValue1f("u_size", float(stamp))
+            program.setUniformValue("u_colour", c.redF(), c.greenF(), c.blueF(), c.alphaF())
+            points.draw(glf)
+        program.setUniformValue1f("u_size", size)
+        program.setUniformValue1f("u_override", 0.0)
+        points.draw(glf)
 
 
 def make_canvas(kind: str, cloud: Cloud, camera: OrbitCamera, size_px: int) -> RasterCanvas3D | GLCanvas3D:
     return (GLCanvas3D if kind == "gl" else RasterCanvas3D)(cloud, camera, size_px)
 
 
-__all__ = ["GLCanvas3D", "RasterCanvas3D", "make_canvas"]
+__all__ = ["GLCanvas3D", "RasterCanvas3D", "draw_background", "make_canvas", "render_picture"]

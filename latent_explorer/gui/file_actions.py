@@ -14,6 +14,7 @@ EXPORTS = [  # (menu text, what, file filter)
     ("&Selection…", "selection", "Selected images (*.csv)"),
     ("Map &picture…", "picture", "Picture (*.png *.svg)"),
 ]
+PICTURE_SCALE = 2.0  # the 3-D map's picture: device pixels per pixel on screen
 
 
 class FileActions:
@@ -103,34 +104,52 @@ class FileActions:
         return path
 
     def _export_picture(self, path: str) -> None:
-        import pyqtgraph.exporters as exporters
-
+        """The map on screen: the 2-D plot, or the 3-D view when that shows (PNG at twice its
+        size on screen; SVG with the points as an embedded image, the marks as vectors)."""
         ext = os.path.splitext(path)[1].lower()
-        item = self.window.map_view.plotItem
-        if ext == ".png":
-            exporter = exporters.ImageExporter(item)
-            exporter.parameters()["width"] = max(1200, int(item.width()) * 2)
-        elif ext == ".svg":
-            exporter = None  # pyqtgraph's SVG exporter cannot parse Qt 6's SVG paths: Qt draws it
-        else:
+        if ext not in (".png", ".svg"):
             raise UserError(f"save the map as .png or .svg, not '{ext or path}'")
+        three_d = self.window.map_stack.dim == 3
         tmp = f"{path}.part{ext}"
         try:
-            if exporter is not None:
+            if three_d and ext == ".png":
+                self._render_png_3d(tmp)
+            elif ext == ".png":
+                import pyqtgraph.exporters as exporters
+
+                item = self.window.map_view.plotItem
+                exporter = exporters.ImageExporter(item)
+                exporter.parameters()["width"] = max(1200, int(item.width()) * 2)
                 exporter.export(tmp)
-            else:
-                self._render_svg(tmp)
+            else:  # pyqtgraph's SVG exporter cannot parse Qt 6's SVG paths: Qt draws it
+                self._render_svg(tmp, self.window.map_view3d if three_d else None)
             os.replace(tmp, path)
         finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
-    def _render_svg(self, path: str) -> None:
+    def _render_png_3d(self, path: str, scale: float = PICTURE_SCALE) -> None:
+        from PySide6.QtGui import QImage, QPainter
+
+        view = self.window.map_view3d
+        image = QImage(round(view.width() * scale), round(view.height() * scale),
+                       QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(scale)
+        painter = QPainter(image)
+        try:
+            view.paint_picture(painter, scale)
+        finally:
+            painter.end()
+        image.setDevicePixelRatio(1.0)
+        if not image.save(path, "PNG"):
+            raise OSError(f"cannot write {path}")
+
+    def _render_svg(self, path: str, view3d=None) -> None:
         from PySide6.QtGui import QPainter
         from PySide6.QtSvg import QSvgGenerator
 
         view = self.window.map_view
-        rect = view.viewport().rect()
+        rect = (view.viewport() if view3d is None else view3d).rect()
         generator = QSvgGenerator()
         generator.setFileName(path)
         generator.setSize(rect.size())
@@ -138,7 +157,10 @@ class FileActions:
         generator.setTitle("Latent Explorer map")
         painter = QPainter(generator)
         try:
-            view.render(painter)
+            if view3d is not None:
+                view3d.paint_picture(painter, PICTURE_SCALE)
+            else:
+                view.render(painter)
         finally:
             painter.end()
 

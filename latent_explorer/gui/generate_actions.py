@@ -1,6 +1,7 @@
 """Wires the Generate dock into the window: the dock (tabbed with Sliders and Insights), the
-overlays on the map, Alt+click on the map, and the jobs — each kind in the window's worker
-under its own purpose, so a new interpolation replaces a running one but not a sampling."""
+overlays on the 2-D and 3-D maps, Alt+click on either map, and the jobs — each kind in the
+window's worker under its own purpose, so a new interpolation replaces a running one but not a
+sampling."""
 from __future__ import annotations
 
 import os
@@ -11,6 +12,7 @@ from PySide6.QtWidgets import QFileDialog
 from ..errors import UserError
 from ..explore.generate import KINDS, Generator
 from .generate_panel import GeneratePanel
+from .map3d_marks import GeneratedOverlays3D
 from .map_overlays import GeneratedOverlays
 
 RESTORE = "generate-restore"
@@ -27,8 +29,10 @@ class GenerateActions:
                                  Qt.DockWidgetArea.RightDockWidgetArea)
         window.tabifyDockWidget(window.insights_dock, self.dock)
         self.overlays = GeneratedOverlays(window.map_view.plotItem)
-        self.generator.result_changed.connect(self.overlays.show)
-        self.panel.highlighted.connect(self.overlays.highlight)
+        self.overlays3d = GeneratedOverlays3D(window.map_view3d)
+        for overlays in (self.overlays, self.overlays3d):
+            self.generator.result_changed.connect(overlays.show)
+            self.panel.highlighted.connect(overlays.highlight)
         self.panel.pick_requested.connect(self.pick)
         self.panel.interpolate_requested.connect(self.interpolate)
         self.panel.sample_requested.connect(self.sample)
@@ -36,6 +40,7 @@ class GenerateActions:
         self.panel.export_requested.connect(self.export)
         self.panel.cancel_requested.connect(lambda kind: window.runner.cancel(kind))
         window.map_view.alt_clicked.connect(self.interpolate_to)
+        window.map_view3d.alt_clicked.connect(self.interpolate_to)
         window.runner.stopped.connect(self._on_stopped)
         s.map_changed.connect(lambda _map: self._restore())
 

@@ -87,13 +87,13 @@ class MainWindow(QMainWindow):
         self.points_label = QLabel()
         self.statusBar().addPermanentWidget(self.hover_label)
         self.statusBar().addPermanentWidget(self.points_label)
-        self.atlas = AtlasLayer(self.map_view.plotItem, self.steering)
+        self.atlas = AtlasLayer(self.map_view.plotItem, self.steering, self.map_view3d)
         self.map_toolbar = MapToolbar(self)
         self.addToolBar(self.map_toolbar)
         self.map_toolbar.compute_requested.connect(self.compute_map)
         self.map_toolbar.cancel_requested.connect(lambda: self.runner.cancel("map"))
         self.map_stack.attach(self.map_toolbar, self.runner, self.compute_map)
-        self.map_view.selection_tool.selected.connect(self.choose)
+        self.map_stack.selected.connect(self.choose)
         self._build_menus()
         self.setAcceptDrops(True)
 
@@ -287,7 +287,7 @@ class MainWindow(QMainWindow):
         """A lasso/box selection: highlighted on the map, exported by File ▸ Export ▸ Selection,
         used as A or B of a direction in the sliders dock."""
         self.chosen = np.asarray(indices, np.int64)
-        self.map_view.scatter.setHighlight(self.chosen)
+        self.map_stack.highlight_chosen(self.chosen)
         self.sliders.set_chosen(self.chosen)
         self._show_status(f"{len(self.chosen):,} images selected with the {tool}")
 

@@ -1,6 +1,6 @@
 """What floats over the 3-D map: the legend (click a group to hide it), the colour bar of a
-continuous colouring, the axes triad that shows which way the map's axes point, and the hovered
-image beside the cursor."""
+continuous colouring, the axes triad that shows which way the map's axes point, the hovered
+image beside the cursor and the ring around the hovered point."""
 from __future__ import annotations
 
 import numpy as np
@@ -129,6 +129,23 @@ class AxesTriad(QWidget):
         p.end()
 
 
+class HoverRing(QWidget):
+    """The circle around the hovered point (a tiny overlay: hovering never redraws the map)."""
+
+    def __init__(self, point_size: int, parent: QWidget) -> None:
+        super().__init__(parent)
+        self.setFixedSize(point_size + 12, point_size + 12)
+        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
+        self.hide()
+
+    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        p = QPainter(self)
+        p.setRenderHint(QPainter.RenderHint.Antialiasing)
+        p.setPen(QPen(QColor("#333333"), 1.5))
+        p.drawEllipse(self.rect().adjusted(2, 2, -2, -2))
+        p.end()
+
+
 class HoverThumb3D(QFrame):
     """The hovered point's original image and caption, as the 2-D map's `HoverThumb` shows it."""
 
@@ -171,4 +188,4 @@ class HoverThumb3D(QFrame):
         self.raise_()
 
 
-__all__ = ["AxesTriad", "ColourBar", "HoverThumb3D", "Legend3D"]
+__all__ = ["AxesTriad", "ColourBar", "HoverRing", "HoverThumb3D", "Legend3D"]

@@ -1,9 +1,9 @@
 """The centre of the window: the 2-D map or the 3-D map, whichever the session's map is.
 
-The session holds one map at a time, 2-D or 3-D; this shows each map (and each animation
-frame) in the view of its dimension and remembers the last map of each dimension, so that
-going back from 3-D to 2-D (or on again) shows the map already computed instead of computing
-it again (`Session.show_map`)."""
+The session shows one map at a time, 2-D or 3-D; this shows each map (and each animation
+frame) in the view of its dimension. Going from 3-D back to 2-D (or on again) shows the
+session's last map of that dimension (`Session.maps`, saved with the workspace) instead of
+computing it again (`Session.show_map`)."""
 from __future__ import annotations
 
 import numpy as np
@@ -19,15 +19,15 @@ from .map_view3d import MapView3D
 class MapStack(QStackedWidget):
     hovered = Signal(int)  # the image under the mouse in either view, -1 when none
     hovered_position = Signal(object)  # the map position (2 or 3 numbers) under the mouse, or None
+    selected = Signal(object, str)  # a lasso or box selection in either view: indices, tool
 
     def __init__(self, session: Session, steering: Steering, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.view2d = MapView(session, steering)
-        self.view3d = MapView3D(session)
+        self.view3d = MapView3D(session, steering)
         self.addWidget(self.view2d)
         self.addWidget(self.view3d)
-        self._maps: dict[int, object] = {}  # dimension → the last Projection of it
         self._animated: int | None = None  # the dimension of a map still being computed
         self._toolbar = None
         # The 2-D view subscribes itself to every map: route each one to the view of its dimension.
@@ -35,17 +35,18 @@ class MapStack(QStackedWidget):
         session.map_partial.disconnect(self.view2d.show_partial, missing_ok=False)
         session.map_changed.connect(self._on_map)
         session.map_partial.connect(self._on_partial)
-        session.workspace_changed.connect(lambda _ws: self._maps.clear())
         for view in (self.view2d, self.view3d):
             view.hovered.connect(self.hovered)
             view.hovered_position.connect(self.hovered_position)
+        self.view2d.selection_tool.selected.connect(self.selected)
+        self.view3d.selected.connect(self.selected)
 
     def attach(self, toolbar, runner, compute) -> None:
         """Wire the map toolbar (colour, drag tool, 2D/3D: the map of that dimension again, else
         ``compute(method, dim)``) and settle the view after each map task of ``runner``."""
         self._toolbar = toolbar
         toolbar.colour_requested.connect(self.set_colour_by)
-        toolbar.tool_requested.connect(self.view2d.selection_tool.set_mode)
+        toolbar.tool_requested.connect(self.set_mode)
         toolbar.dim_requested.connect(lambda dim, method: self.show_dim(dim, method) or compute(method, dim))
         runner.stopped.connect(lambda purpose, _worker: self.settle() if purpose == "map" else None)
 
@@ -69,8 +70,6 @@ class MapStack(QStackedWidget):
             self.setCurrentWidget(self.view2d)
             return
         dim = np.shape(positions)[1]
-        if self.session.projection is not None:
-            self._maps[self.session.projection.n_components] = self.session.projection
         other = self._view(5 - dim)
         if other.point_count() not in (0, len(positions)):  # another workspace's map
             other.set_map(None)
@@ -88,7 +87,7 @@ class MapStack(QStackedWidget):
     def show_dim(self, dim: int, method: str) -> bool:
         """Show the ``method`` map of dimension ``dim`` made earlier for these latents; False
         when there is none (it has to be computed)."""
-        projection = self._maps.get(dim)
+        projection = self.session.maps.get(dim)
         if projection is None or projection.method != method:
             return False
         if projection is self.session.projection:
@@ -109,6 +108,18 @@ class MapStack(QStackedWidget):
         if self._toolbar is not None:
             self._toolbar.show_dim(dim)
         return dim
+
+    def set_mode(self, mode: str) -> None:
+        """What a plain left drag does in both views: "pan", "lasso" or "box"."""
+        self.view2d.selection_tool.set_mode(mode)
+        self.view3d.set_mode(mode)
+
+    def highlight_chosen(self, indices) -> None:
+        """A lasso/box selection highlighted in both views (the 3-D view keeps the clicked
+        point highlighted as well)."""
+        indices = np.asarray([] if indices is None else indices, np.int64).ravel()
+        self.view2d.scatter.setHighlight(indices)
+        self.view3d.set_chosen(indices)
 
     def set_colour_by(self, key: str) -> None:
         for view in (self.view2d, self.view3d):

@@ -48,8 +48,7 @@ class MapToolbar(QToolBar):
         self.tool = QComboBox()
         for text, key in (("pan", "pan"), ("lasso select", "lasso"), ("box select", "box")):
             self.tool.addItem(text, key)
-        self._tool_tip = "what a drag on the map does (Shift-drag: lasso, Ctrl-drag: box, always)"
-        self.tool.setToolTip(self._tool_tip)
+        self.tool.setToolTip("what a drag on the map does (Shift-drag: lasso, Ctrl-drag: box, always)")
         self.tool.currentIndexChanged.connect(lambda _i: self.tool_requested.emit(self.tool.currentData()))
         self.addWidget(self.tool)
         self.progress = QProgressBar()
@@ -76,8 +75,7 @@ class MapToolbar(QToolBar):
         self.dim_requested.emit(self.dim, self.method.currentData())
 
     def _sync_tool(self) -> None:
-        self.tool.setEnabled(self.dims.isEnabled() and self.dim == 2)
-        self.tool.setToolTip(self._tool_tip if self.dim == 2 else "no lasso or box selection on the 3-D map")
+        self.tool.setEnabled(self.dims.isEnabled())
 
     def show_dim(self, dim: int) -> None:
         """Show ``dim`` as chosen, without asking for it."""

@@ -1,29 +1,35 @@
 """The 3-D map: every image's latent as a point in a 3-D PCA/t-SNE/UMAP map, seen through an
 orbiting camera.
 
-Left-drag turns the map, middle-drag (or Shift + left-drag) pans it, the wheel zooms; a double
-click on a point turns the map around that point from then on, elsewhere (or "Reset view") it
-goes back to the first view. The points are drawn on the GPU where a hardware OpenGL renderer
-is present and on the CPU elsewhere (`scatter.choose_renderer`, as the 2-D map). Hover shows the point drawn under the mouse (the same point on both paths: both pick
-from the CPU's depth-tested key buffer); over empty space the mouse means the point of the
-plane through the orbit centre facing the camera, which the preview decodes. A click selects.
-Colours, legend toggles and the colour bar follow the 2-D map's colouring. No lasso or box
-selection in 3-D."""
+Left-drag turns the map, middle-drag pans it, right-drag or the wheel zooms; Shift-drag draws
+a lasso and Ctrl-drag a box (a plain left drag too when the toolbar's drag mode says so),
+selecting the visible points drawn inside it at every depth (`selection3d`). A double click on
+a point turns the map around that point from then on, elsewhere (or "Reset view") it goes back
+to the first view. The points are drawn on the GPU where a hardware OpenGL renderer is present
+and on the CPU elsewhere (`scatter.choose_renderer`, as the 2-D map). Hover shows the point
+drawn under the mouse (the same point on both paths: both pick from the CPU's depth-tested key
+buffer); over empty space the mouse means the point under it at the depth of the data drawn
+near it (else on the plane through the orbit centre facing the camera), which the preview
+decodes. A click selects, Alt+click interpolates to the point. Colours, legend toggles and the
+colour bar follow the 2-D map's colouring; the slider edit, kept edits and the Generate dock's
+results are drawn over the points (`map3d_marks`), the decoded atlas under them."""
 from __future__ import annotations
 
 import numpy as np
 import pyqtgraph as pg
-from PySide6.QtCore import QEvent, QPointF, Qt, QTimer, Signal
-from PySide6.QtGui import QColor, QPainter, QPen
+from PySide6.QtCore import QEvent, QPointF, QRectF, Qt, QTimer, Signal
+from PySide6.QtGui import QImage, QPainter
 from PySide6.QtWidgets import QLabel, QPushButton, QVBoxLayout, QWidget
 
 from ..session import Session
 from .camera3d import OrbitCamera
-from .canvas3d import make_canvas
-from .map3d_overlays import AxesTriad, ColourBar, HoverThumb3D, Legend3D
+from .canvas3d import make_canvas, render_picture
+from .map3d_marks import Marks3D, SteeringMarks
+from .map3d_overlays import AxesTriad, ColourBar, HoverRing, HoverThumb3D, Legend3D
 from .map_view import MAX_LEGEND, PALETTE, PICK_RADIUS, UNLABELLED, _with_alpha
 from .scatter import choose_renderer
 from .scatter3d import Cloud
+from .selection3d import DEPTH_RADIUS, ScreenPoints, SelectionTool3D
 
 POINT_SIZE = 6
 CLICK_SLOP = 3  # pixels a press may move and still be a click
@@ -31,57 +37,54 @@ CONTINUOUS_FADE = 0.2  # depth fades colours less where they stand for values on
 AXIS_NAMES = {"pca": "PC", "tsne": "t-SNE", "umap": "UMAP"}
 
 
-class _Ring(QWidget):
-    """The circle around the hovered point (a tiny overlay: hovering never redraws the map)."""
-
-    def __init__(self, parent: QWidget) -> None:
-        super().__init__(parent)
-        self.setFixedSize(POINT_SIZE + 12, POINT_SIZE + 12)
-        self.setAttribute(Qt.WidgetAttribute.WA_TransparentForMouseEvents)
-        self.hide()
-
-    def paintEvent(self, event) -> None:  # noqa: N802 (Qt's name)
-        p = QPainter(self)
-        p.setRenderHint(QPainter.RenderHint.Antialiasing)
-        p.setPen(QPen(QColor("#333333"), 1.5))
-        p.drawEllipse(self.rect().adjusted(2, 2, -2, -2))
-        p.end()
-
-
 class MapView3D(QWidget):
     hovered = Signal(int)  # the image under the mouse, -1 when none
     hovered_position = Signal(object)  # (x, y, z) of the mouse over empty map space, or None
+    selected = Signal(object, str)  # a lasso or box selection: indices, "lasso" or "box"
+    alt_clicked = Signal(int)  # a point clicked with Alt held (interpolate to it)
+    view_changed = Signal()  # a redraw: the camera, the size or the points may have changed
 
-    def __init__(self, session: Session, parent: QWidget | None = None, renderer: str | None = None) -> None:
+    def __init__(self, session: Session, steering=None, parent: QWidget | None = None,
+                 renderer: str | None = None) -> None:
         super().__init__(parent)
         self.session = session
         self.setMinimumSize(320, 240)
         self.cloud = Cloud()
         self.camera = OrbitCamera()
         self.positions: np.ndarray | None = None
+        self.backdrop: QImage | None = None
+        self.screen = ScreenPoints(self.cloud, self.camera)
+        self.selection_tool = SelectionTool3D(self.screen, lambda: self.canvas.device_size(), self)
+        self.selection_tool.selected.connect(self.selected)
         self.colour_by = "label"
         self.colour_map = pg.colormap.get("viridis")
         self._layout = QVBoxLayout(self)
         self._layout.setContentsMargins(0, 0, 0, 0)
         self.canvas = None
         self._use_canvas(renderer or choose_renderer())
+        self.marks = Marks3D(self)
+        self.selection_tool.outline_changed.connect(self.marks.set_outline)
+        self._steering_marks = SteeringMarks(self.marks)
         self.legend = Legend3D(self)
         self.legend.group_toggled.connect(self._toggle_group)
         self.colour_bar = ColourBar(self)
         self.colour_bar.hide()
         self.triad = AxesTriad(self.camera, self)
         self.reset_button = QPushButton("Reset view", self)
-        self.reset_button.setToolTip("back to the first view (or double-click empty space); drag to turn, "
-                                     "middle- or Shift-drag to pan, wheel to zoom, double-click a point "
-                                     "to turn around it")
+        self.reset_button.setToolTip("back to the first view (or double-click empty space). Drag to turn, "
+                                     "middle-drag to pan, right-drag or wheel to zoom, Shift-drag: lasso, "
+                                     "Ctrl-drag: box; double-click a point to turn around it")
         self.reset_button.clicked.connect(self.reset_view)
         self.placeholder = QLabel("Compute a 3-D map to see it here", self)
         self.placeholder.setStyleSheet("color: #777777")
-        self._ring = _Ring(self)
+        self._ring = HoverRing(POINT_SIZE, self)
         self.thumb = HoverThumb3D(session, self)
         self._hover_index = -1
         self._drag: dict | None = None
         session.selection_changed.connect(self._on_selection)
+        if steering is not None:
+            steering.edit_changed.connect(self.show_edit)
+            steering.kept_changed.connect(self.show_kept)
         self.set_map(None)
 
     # ------------------------------------------------------------------ canvas
@@ -92,10 +95,11 @@ class MapView3D(QWidget):
             self._layout.removeWidget(self.canvas)
             self.canvas.deleteLater()
         self.canvas = make_canvas(kind, self.cloud, self.camera, POINT_SIZE)
+        self.canvas.backdrop = self.backdrop
         self.canvas.installEventFilter(self)
         self.canvas.failed.connect(lambda _why: QTimer.singleShot(0, lambda: self._use_canvas("raster")))
         self._layout.addWidget(self.canvas)
-        for name in ("legend", "colour_bar", "triad", "reset_button", "placeholder", "_ring", "thumb"):
+        for name in ("marks", "legend", "colour_bar", "triad", "reset_button", "placeholder", "_ring", "thumb"):
             if hasattr(self, name):
                 getattr(self, name).raise_()
 
@@ -106,6 +110,7 @@ class MapView3D(QWidget):
     def resizeEvent(self, event) -> None:  # noqa: N802
         super().resizeEvent(event)
         self._place_overlays()
+        self.view_changed.emit()
 
     def showEvent(self, event) -> None:  # noqa: N802
         super().showEvent(event)
@@ -113,6 +118,7 @@ class MapView3D(QWidget):
 
     def _place_overlays(self) -> None:
         w, h = self.width(), self.height()
+        self.marks.setGeometry(self.rect())
         self.reset_button.adjustSize()
         self.reset_button.move(8, 8)
         self.legend.adjustSize()
@@ -125,7 +131,24 @@ class MapView3D(QWidget):
     def redraw(self) -> None:
         self.canvas.update()
         self.triad.update()
+        self.marks.update()
         self._place_ring()
+        self.view_changed.emit()
+
+    def set_backdrop(self, image: QImage | None) -> None:
+        """An image over the whole view, under the points (the decoded atlas)."""
+        self.backdrop = image
+        self.canvas.set_backdrop(image)
+
+    def show_edit(self, edit) -> None:
+        self._steering_marks.show_edit(edit)
+
+    def show_kept(self, kept) -> None:
+        self._steering_marks.show_kept(kept)
+
+    def set_mode(self, mode: str) -> None:
+        """What a plain left drag does: "pan" (turns the map), "lasso" or "box"."""
+        self.selection_tool.set_mode(mode)
 
     # ------------------------------------------------------------------ drawing
 
@@ -136,6 +159,8 @@ class MapView3D(QWidget):
         """Show an (N, 3) map; a map of another size starts from the first view again."""
         new = positions is None or len(positions) != self.point_count()
         self.positions = None if positions is None else np.asarray(positions, np.float64)
+        if new:
+            self.selection_tool.cancel()
         self._set_hover(-1)
         self.placeholder.setVisible(positions is None)
         self.cloud.set_positions(np.zeros((0, 3)) if positions is None else self.positions)
@@ -146,6 +171,11 @@ class MapView3D(QWidget):
         self.apply_colouring()
         self._on_selection(self.session.selected)
         self.redraw()
+
+    @property
+    def chosen(self) -> np.ndarray:
+        """The lasso/box selection ringed on the map (`set_chosen`)."""
+        return self.cloud.chosen
 
     def show_partial(self, positions: np.ndarray) -> None:
         """A map still being optimised: move the points where they are now (the map animates)."""
@@ -199,6 +229,12 @@ class MapView3D(QWidget):
             self._set_hover(-1)
         self.redraw()
 
+    def set_chosen(self, indices) -> None:
+        """Ring a lasso/box selection's points (lighter than the clicked point's rings, which
+        stay on top of them)."""
+        self.cloud.set_chosen(indices)
+        self.canvas.update()
+
     def _on_selection(self, index: int) -> None:
         ok = index is not None and 0 <= index < self.point_count()
         self.cloud.set_highlight([index] if ok else [])
@@ -217,10 +253,24 @@ class MapView3D(QWidget):
         return QPointF(x[0] / dpr, y[0] / dpr)
 
     def position_at(self, pos: QPointF) -> np.ndarray:
-        """The map point under canvas position ``pos`` on the plane through the orbit centre
-        facing the camera."""
+        """The map point under canvas position ``pos``, at the median depth of the points drawn
+        within `DEPTH_RADIUS` pixels of it, so that empty space beside the data decodes beside
+        the data rather than on a plane in front of or behind it; with no point near, on the
+        plane through the orbit centre facing the camera."""
         w, h, dpr = self.canvas.device_size()
-        return self.camera.unproject(pos.x() * dpr, pos.y() * dpr, w, h)
+        x, y = pos.x() * dpr, pos.y() * dpr
+        depth = self.screen.update(w, h).depth_near(x, y, DEPTH_RADIUS * dpr)
+        return self.camera.unproject(x, y, w, h, depth)
+
+    def paint_picture(self, painter: QPainter, scale: float = 2.0) -> None:
+        """The map as on screen (atlas, points, marks, legend, colour bar, axes) on ``painter``
+        in logical pixels, the points drawn at ``scale`` device pixels per pixel (export)."""
+        painter.drawImage(QRectF(self.canvas.geometry()), render_picture(self.canvas, scale))
+        w, h = max(1, round(self.canvas.width() * scale)), max(1, round(self.canvas.height() * scale))
+        self.marks.paint(painter, w, h, scale, outline=False)
+        for widget in (self.legend, self.colour_bar, self.triad):
+            if widget.isVisibleTo(self):
+                widget.render(painter, widget.pos(), renderFlags=QWidget.RenderFlag.DrawChildren)
 
     def _place_ring(self) -> None:
         if self._hover_index < 0 or self.positions is None:
@@ -244,11 +294,25 @@ class MapView3D(QWidget):
     def eventFilter(self, obj, event) -> bool:  # noqa: N802
         if obj is not self.canvas or self.positions is None:
             return False
-        kind = event.type()
+        kind, tool = event.type(), self.selection_tool
+        if tool.active and kind in (QEvent.Type.MouseButtonPress, QEvent.Type.MouseButtonDblClick,
+                                    QEvent.Type.MouseMove, QEvent.Type.MouseButtonRelease):
+            if kind == QEvent.Type.MouseMove:
+                tool.extend(event.position())
+            elif kind == QEvent.Type.MouseButtonRelease and event.button() == Qt.MouseButton.LeftButton:
+                tool.finish(event.position())
+            return True
         if kind == QEvent.Type.MouseButtonPress:
+            start = tool.tool_for(event.button(), event.modifiers())
+            if start is not None:
+                self._drag = None
+                self._set_hover(-1)
+                self.hovered_position.emit(None)
+                tool.begin(start, event.position())
+                return True
             self._drag = {"button": event.button(), "last": event.position(), "start": event.position(),
-                          "moved": False, "pan": event.button() == Qt.MouseButton.MiddleButton
-                          or bool(event.modifiers() & Qt.KeyboardModifier.ShiftModifier)}
+                          "moved": False, "pan": event.button() == Qt.MouseButton.MiddleButton,
+                          "alt": bool(event.modifiers() & Qt.KeyboardModifier.AltModifier)}
             return True
         if kind == QEvent.Type.MouseMove:
             if self._drag is None:
@@ -260,13 +324,15 @@ class MapView3D(QWidget):
             drag, self._drag = self._drag, None
             if not drag["moved"] and drag["button"] == Qt.MouseButton.LeftButton:
                 index = self.canvas.pick(event.position().x(), event.position().y(), PICK_RADIUS)
-                if index >= 0:
+                if index >= 0 and drag["alt"]:
+                    self.alt_clicked.emit(index)
+                elif index >= 0:
                     self.session.select(index)
             self._hover(event.position())
             return True
         if kind == QEvent.Type.MouseButtonDblClick:
             index = self.canvas.pick(event.position().x(), event.position().y(), PICK_RADIUS)
-            if index >= 0:  # its plane is where empty space decodes: next to the point, on the data
+            if index >= 0:  # its plane is where empty space far from the data decodes
                 self.camera.look_at(self.positions[index])
                 self.redraw()
             else:

@@ -20,6 +20,7 @@ NEAR_MAX = (1 << 30) - 1  # nearness levels in a key
 INDEX_MASK = (1 << 32) - 1
 DEPTH_FADE = 0.5  # how far towards the background the farthest points fade
 RINGS = ((10, (0, 0, 0, 255)), (6, (255, 215, 0, 255)))  # around a selected point: (pixels wider, RGBA)
+CHOSEN_RINGS = ((4, (255, 200, 0, 255)),)  # around a lasso/box selection's points, as in 2-D
 _ALL = np.ones(0, np.bool_)
 
 
@@ -76,7 +77,8 @@ def _shade(keys, colours, fade, img):
 class Cloud:
     """Points (N, 3) with one colour each (premultiplied ARGB uint32), colour codes when given
     as codes + palette (then `set_group_visible` hides a code), a visibility mask (None: all
-    shown), highlighted points and ``fade``: how far the farthest points fade towards the
+    shown), highlighted points (the clicked one), chosen points (a lasso/box selection, ringed
+    more lightly) and ``fade``: how far the farthest points fade towards the
     background. ``versions`` = (positions, colours with the mask and fade, highlight) counts
     changes, for caches and GL buffers."""
 
@@ -86,6 +88,7 @@ class Cloud:
         self.codes: np.ndarray | None = None
         self.visible: np.ndarray | None = None
         self.highlight = np.zeros(0, np.int64)
+        self.chosen = np.zeros(0, np.int64)
         self.fade = DEPTH_FADE
         self.lo, self.hi = -np.ones(3), np.ones(3)
         self.centre, self.radius = np.zeros(3), 1.0  # a sphere around every finite point
@@ -112,7 +115,7 @@ class Cloud:
         if resized:
             self.colours = np.full(len(p), premultiplied_argb(np.array([[31, 119, 180, 255]]))[0], np.uint32)
             self.codes, self.visible = None, None
-            self.highlight = np.zeros(0, np.int64)
+            self.highlight = self.chosen = np.zeros(0, np.int64)
         self._bump(positions=1, colours=int(resized), highlight=int(resized))
 
     def set_colours(self, colours, palette=None, fade: float = DEPTH_FADE) -> None:
@@ -139,9 +142,16 @@ class Cloud:
         self.visible = None if mask.all() else mask
         self._bump(colours=1)
 
-    def set_highlight(self, indices) -> None:
+    def _valid(self, indices) -> np.ndarray:
         idx = np.asarray([] if indices is None else indices, np.int64).ravel()
-        self.highlight = idx[(idx >= 0) & (idx < len(self))]
+        return idx[(idx >= 0) & (idx < len(self))]
+
+    def set_highlight(self, indices) -> None:
+        self.highlight = self._valid(indices)
+        self._bump(highlight=1)
+
+    def set_chosen(self, indices) -> None:
+        self.chosen = self._valid(indices)
         self._bump(highlight=1)
 
     def is_visible(self, index: int) -> bool:
@@ -168,36 +178,45 @@ def render_keys(cloud: Cloud, frame: Frame, w: int, h: int, size: int, buffers: 
     return pad
 
 
-def ring_stamps(size: int, dpr: float = 1.0) -> list[tuple[int, int]]:
+def ring_stamps(size: int, dpr: float = 1.0, rings=RINGS) -> list[tuple[int, int]]:
     """(stamp size, premultiplied ARGB) of the rings around a highlighted point, outer first."""
-    return [(size + max(2, round(grow * dpr)), int(premultiplied_argb(np.array([rgba]))[0])) for grow, rgba in RINGS]
+    return [(size + max(2, round(grow * dpr)), int(premultiplied_argb(np.array([rgba]))[0]))
+            for grow, rgba in rings]
 
 
 def render_cloud(cloud: Cloud, frame: Frame, w: int, h: int, size: int, rings: list[tuple[int, int]],
-                 buffers: dict) -> np.ndarray:
-    """(h, w) uint32 premultiplied ARGB, transparent where no point is; highlighted points on
-    top of everything inside ``rings`` (see `ring_stamps`). The result is one of ``buffers``."""
+                 buffers: dict, chosen_rings: list[tuple[int, int]] | None = None) -> np.ndarray:
+    """(h, w) uint32 premultiplied ARGB, transparent where no point is; chosen points, then
+    highlighted ones, on top of everything inside ``chosen_rings`` / ``rings`` (see
+    `ring_stamps`). The result is one of ``buffers``."""
     pad = render_keys(cloud, frame, w, h, size, buffers)
     img = _buffer(buffers, "image", (h, w), np.uint32)
     _shade(buffers["keys"][2 * pad:2 * pad + h, 2 * pad:2 * pad + w], cloud.colours, cloud.fade, img)
-    idx = cloud.highlight
+    chosen_rings = ring_stamps(size, 1.0, CHOSEN_RINGS) if chosen_rings is None else chosen_rings
+    for idx, stamps in ((cloud.chosen, chosen_rings), (cloud.highlight, rings)):
+        _draw_on_top(cloud, frame, idx, size, stamps, img)
+    return img
+
+
+def _draw_on_top(cloud: Cloud, frame: Frame, idx: np.ndarray, size: int, rings, img: np.ndarray) -> None:
+    """Points ``idx`` over everything, each inside ``rings``."""
     if cloud.visible is not None:
         idx = idx[cloud.visible[idx]]
-    if len(idx):
-        p = cloud.positions[idx]
-        cam = p @ frame.m[:, :3].T + frame.m[:, 3]
-        front = -cam[:, 2] > 1e-12
-        s = frame.f / -cam[front, 2]
-        x = frame.cx + cam[front, 0] * s
-        y = frame.cy - cam[front, 1] * s
-        order = np.arange(len(x))
-        colours = np.ascontiguousarray(cloud.colours[idx[front]])
-        stamps = [(stamp, np.uint32(argb), True) for stamp, argb in rings] + [(size, np.uint32(0), False)]
-        for stamp, single, use_single in stamps:
-            shift = 0.5 if stamp % 2 == 0 else 0.0
-            sdy, sdx = stamp_offsets(stamp)
-            _stamp_list(order, x, y, _ALL, 1.0, -shift, 1.0, -shift, sdy, sdx, colours, single, use_single, img)
-    return img
+    if not len(idx):
+        return
+    p = cloud.positions[idx]
+    cam = p @ frame.m[:, :3].T + frame.m[:, 3]
+    front = -cam[:, 2] > 1e-12
+    s = frame.f / -cam[front, 2]
+    x = frame.cx + cam[front, 0] * s
+    y = frame.cy - cam[front, 1] * s
+    order = np.arange(len(x))
+    colours = np.ascontiguousarray(cloud.colours[idx[front]])
+    stamps = [(stamp, np.uint32(argb), True) for stamp, argb in rings] + [(size, np.uint32(0), False)]
+    for stamp, single, use_single in stamps:
+        shift = 0.5 if stamp % 2 == 0 else 0.0
+        sdy, sdx = stamp_offsets(stamp)
+        _stamp_list(order, x, y, _ALL, 1.0, -shift, 1.0, -shift, sdy, sdx, colours, single, use_single, img)
 
 
 def pick_key(buffers: dict, x: int, y: int, radius: int) -> int:

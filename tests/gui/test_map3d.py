@@ -182,7 +182,7 @@ def test_back_to_2d_and_on_to_3d_without_computing_and_the_3d_map_is_saved(windo
     assert window.runner.current("map") is None  # nothing computed
     assert stack.currentWidget() is window.map_view and s.map.shape == (N_DIGITS, 2)
     assert window.map_view.point_count() == N_DIGITS and window.map_view.isVisible()
-    assert toolbar.tool.isEnabled()  # lasso and box work in 2-D only
+    assert toolbar.tool.isEnabled()
     toolbar.dims.setCurrentIndex(toolbar.dims.findData(3))
     assert window.runner.current("map") is None and s.projection is map3d and stack.currentWidget() is view
 
@@ -197,6 +197,9 @@ def test_back_to_2d_and_on_to_3d_without_computing_and_the_3d_map_is_saved(windo
 
     restored = restore_map(load_workspace(path))  # what opening used: the stored map, not a new one
     assert restored is not None and np.array_equal(restored.embedding_, shown)
+    toolbar.dims.setCurrentIndex(toolbar.dims.findData(2))  # the 2-D map was saved beside it
+    assert window.runner.current("map") is None and stack.currentWidget() is window.map_view
+    assert s.map.shape == (N_DIGITS, 2) and toolbar.tool.isEnabled()
 
 
 def test_3d_tsne_animates_while_it_runs_and_a_cancelled_map_leaves_the_3d_one(window, qtbot,
