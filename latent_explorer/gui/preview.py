@@ -47,6 +47,7 @@ class PreviewPanel(QWidget):
         self.index = -1
         self.hover_position: np.ndarray | None = None
         self.last_confidence: float | None = None
+        self._frame_colour: str | None = None
         self.worker = LatestOnlyWorker(self, inline_below_ms=INLINE_DECODE_MS)
         self.worker.finished.connect(self._on_decoded)
         self.worker.failed.connect(lambda _key, msg: self.decoded_caption.setText(
@@ -78,7 +79,9 @@ class PreviewPanel(QWidget):
         layout.addWidget(self.decoded, 0, Qt.AlignmentFlag.AlignHCenter)
         self.decoded_caption = QLabel()
         self.decoded_caption.setWordWrap(True)
-        self.decoded_caption.setAlignment(Qt.AlignmentFlag.AlignHCenter)
+        # a caption of fixed height: a new one every mouse move must not lay the dock out again
+        self.decoded_caption.setFixedHeight(3 * self.decoded_caption.fontMetrics().lineSpacing() + 4)
+        self.decoded_caption.setAlignment(Qt.AlignmentFlag.AlignHCenter | Qt.AlignmentFlag.AlignTop)
         layout.addWidget(self.decoded_caption)
         layout.addStretch(1)
         session.selection_changed.connect(self.show_image)
@@ -111,7 +114,9 @@ class PreviewPanel(QWidget):
         self.last_confidence = conf
         colour = confidence_colour(conf)
         self.decoded.setPixmap(scaled_pixmap(faded(result.image, conf), IMAGE_BOX))
-        self.decoded.setStyleSheet(f"background: #f4f4f4; border: 3px solid {colour}")
+        if self._frame_colour != colour:  # restyling re-polishes the label: only when it changes
+            self._frame_colour = colour
+            self.decoded.setStyleSheet(f"background: #f4f4f4; border: 3px solid {colour}")
         where = ", ".join(f"{v:.2f}" for v in p)
         verdict = "on the data" if conf >= 0.5 else "near the data" if conf >= 0.1 else "far from the data: guesswork"
         self.decoded_caption.setText(f"at ({where}) · confidence <b style='color:{colour}'>"
