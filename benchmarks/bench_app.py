@@ -270,9 +270,9 @@ def stall_child(epochs: int, beat_file: Path, out: Path) -> None:
     # as the app starts (gui.app.main): the background warm-up imports torch, compiles the map's
     # kernels and UMAP's; a person clicks Train after it, as here
     from latent_explorer.analysis.warmup import warm_up_in_background
-    from latent_explorer.gui.scatter import warm_up as warm_up_renderer
+    from latent_explorer.gui.app import warm_ups
 
-    warming = warm_up_in_background([warm_up_renderer])
+    warming = warm_up_in_background(warm_ups())
     loop_until(lambda: len(ticks) > 20 and not warming.is_alive(), 300)
     start = time.perf_counter()
     beat[8:16] = struct.pack("d", 1.0)  # training: the watchdog may dump from now on

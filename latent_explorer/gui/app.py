@@ -68,6 +68,21 @@ def _quit_at_first_window(app: QApplication) -> None:
     app.installEventFilter(Watch(app))
 
 
+def warm_ups() -> list:
+    """What the background warm-up runs besides UMAP's compile: the map renderer's kernels, and
+    the imports the views make when a workspace arrives (else the GUI thread imports them then,
+    tens of milliseconds in one go)."""
+    from .scatter import warm_up as warm_up_renderer
+
+    return [warm_up_renderer, _import_for_adoption]
+
+
+def _import_for_adoption() -> None:
+    from ..analysis import arithmetic, interpolation, neighbours, offdata, sampling  # noqa: F401
+    from ..explore import map_decoder  # noqa: F401
+    from ..workspace import generated, summary  # noqa: F401
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.screenshot and not has_display():
@@ -78,9 +93,8 @@ def main(argv: list[str] | None = None) -> int:
         _quit_at_first_window(app)
     window.show()
     from ..analysis.warmup import warm_up_in_background
-    from .scatter import warm_up as warm_up_renderer
 
-    QTimer.singleShot(300, lambda: warm_up_in_background([warm_up_renderer]))
+    QTimer.singleShot(300, lambda: warm_up_in_background(warm_ups()))
     # Ctrl-C in the terminal closes the window cleanly (Python only sees signals between events).
     signal.signal(signal.SIGINT, lambda *_: window.close())
     heartbeat = QTimer(window)

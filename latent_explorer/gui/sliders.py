@@ -69,7 +69,8 @@ class SlidersPanel(QWidget):
     def __init__(self, steering: Steering, parent: QWidget | None = None) -> None:
         super().__init__(parent)
         self.steering = steering
-        self.rows: list[_Row] = []
+        self._rows: list[_Row] = []
+        self._pending: list | None = None  # directions whose rows are not built yet
         self.worker = LatestOnlyWorker(self)
         self._submitted = self._shown = 0  # render requests made / the newest shown
         self.worker.finished.connect(self._on_rendered)
@@ -138,12 +139,32 @@ class SlidersPanel(QWidget):
         self.set_directions(steering.directions)
         self.show_edit(steering.edit)
 
+    @property
+    def rows(self) -> list[_Row]:
+        """One row per direction (built now if they were waiting for the dock to show)."""
+        self._build()
+        return self._rows
+
     def set_directions(self, directions) -> None:
+        """Rows for ``directions``: at once when the dock shows, else when it is shown (a dock
+        behind another tab does not build 80 widgets while a new workspace arrives)."""
+        self._pending = list(directions)
+        if self.isVisible():
+            self._build()
+
+    def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        super().showEvent(event)
+        self._build()
+
+    def _build(self) -> None:
+        if self._pending is None:
+            return
+        directions, self._pending = self._pending, None
         while self.grid.count():
             item = self.grid.takeAt(0)
             if item.widget() is not None:
                 item.widget().deleteLater()
-        self.rows = []
+        self._rows = []
         row = 0
         for kinds, heading in GROUPS + [((), "Other")]:
             members = [(i, d) for i, d in enumerate(directions)
@@ -158,9 +179,9 @@ class SlidersPanel(QWidget):
                 r = _Row(i, d, self._on_value, self.steering.checkpoint)
                 for col, w in enumerate((r.name, r.slider, r.value, r.score)):
                     self.grid.addWidget(w, row, col)
-                self.rows.append(r)
+                self._rows.append(r)
                 row += 1
-        self.rows.sort(key=lambda r: r.index)
+        self._rows.sort(key=lambda r: r.index)
         self.grid.setRowStretch(row, 1)
         self.show_edit(self.steering.edit)
 
@@ -172,7 +193,7 @@ class SlidersPanel(QWidget):
 
     def show_edit(self, edit: Edit | None) -> None:
         enabled = edit is not None
-        for r in self.rows:
+        for r in self._rows:
             r.slider.setEnabled(enabled)
             r.show(0.0 if edit is None or r.index >= len(edit.strengths) else edit.strengths[r.index])
         self.reset_button.setEnabled(enabled and not edit.is_identity)
