@@ -70,6 +70,9 @@ def digits(image_size: int = 16) -> Dataset:
     )
 
 
+SPRITE_CHUNK_PIXELS = 1 << 22
+
+
 def sprites(image_size: int = 32, n: int = 6000, seed: int = 0) -> Dataset:
     if not 100 <= n <= 200_000:
         raise UserError(f"demo:sprites n must be 100–200000, got {n}")
@@ -80,8 +83,8 @@ def sprites(image_size: int = 32, n: int = 6000, seed: int = 0) -> Dataset:
     x = rng.uniform(0.0, 1.0, n)
     y = rng.uniform(0.0, 1.0, n)
     images = np.empty((n, image_size, image_size, 1), np.uint8)
-    for start in range(0, n, 512):
-        sl = slice(start, min(n, start + 512))
+    for start in range(0, n, (step := _sprites_per_chunk(image_size))):
+        sl = slice(start, min(n, start + step))
         images[sl, :, :, 0] = _render_sprites(
             image_size, shape[sl], scale[sl], rotation[sl], x[sl], y[sl]
         )
@@ -100,6 +103,12 @@ def sprites(image_size: int = 32, n: int = 6000, seed: int = 0) -> Dataset:
             "params": {"n": n, "seed": seed},
         },
     )
+
+
+def _sprites_per_chunk(image_size: int, supersample: int = 4) -> int:
+    """Sprites rendered per call: about 4M supersampled pixels, so the float64 temporaries
+    stay near 30 MB each (512 sprites of 64 px made a dozen of 270 MB: 2.8 GB at the peak)."""
+    return int(np.clip(SPRITE_CHUNK_PIXELS // (image_size * supersample) ** 2, 1, 512))
 
 
 def _render_sprites(size, shape, scale, rotation, x, y, supersample: int = 4) -> np.ndarray:
