@@ -61,6 +61,19 @@ def open_source(
     return dataset
 
 
+def source_spec(source: dict) -> str | None:
+    """The spec `open_source` takes for a workspace's source description (a demo by name, a
+    folder's root, an embeddings file), or None for sources without one."""
+    kind = source.get("kind")
+    if kind == "demo" and source.get("name"):
+        return f"demo:{source['name']}"
+    if kind == "folder" and source.get("root"):
+        return str(source["root"])
+    if kind == "embeddings" and source.get("path"):
+        return str(source["path"])
+    return None
+
+
 def reload_source(source: dict, cancel: CancelToken | None = None):
     """Generator: rebuild the Dataset a workspace was trained on from its source description."""
     kind = source.get("kind")

@@ -13,7 +13,7 @@ from PySide6.QtWidgets import (
     QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget,
 )
 
-from ..data.sources import describe_source
+from ..data.sources import describe_source, source_spec
 from ..session import Session
 from ..session_training import resume_problem
 from ..tasks import Progress
@@ -306,6 +306,7 @@ class ModelPanel(QWidget):
         else:
             done = {"no-model": "loaded: nothing to train"}.get(ws.train_status, ws.train_status)
             self.progress_text.setText(done)
+        self._show_trained_options(ws)
         self.source_info.setText(self._source_text(ws))
         skipped = ws.dataset.skipped
         self.source_info.setToolTip("\n".join(f"{s.path}: {s.reason}" for s in skipped[:30]))
@@ -315,6 +316,21 @@ class ModelPanel(QWidget):
             for k, v in self.session.diagnostics()
         )
         self.diagnostics.setText(f"<table>{rows}</table>")
+
+    def _show_trained_options(self, ws) -> None:
+        """The source and model settings the workspace was trained with (Train again, or
+        Resume, starts from what is on screen)."""
+        spec = source_spec(ws.dataset.source)
+        if spec is not None and spec != self.source_spec():
+            self.set_source(spec)
+        cfg = ws.model_config
+        if cfg is None:
+            return
+        if (i := self.model_kind.findData(cfg.kind)) >= 0:
+            self.model_kind.setCurrentIndex(i)
+        self.latent_dim.setValue(int(cfg.latent_dim))
+        if (i := self.image_size.findText(str(cfg.image_size))) >= 0:
+            self.image_size.setCurrentIndex(i)
 
     @staticmethod
     def _source_text(ws) -> str:

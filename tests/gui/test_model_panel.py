@@ -206,3 +206,17 @@ def test_a_pickle_or_a_wrong_shape_is_refused_with_one_clear_message(window, qtb
     assert "decoder's output has shape" in shown[-1][1] and len(shown) == 2
     assert "decoder's output has shape" in window.statusBar().currentMessage()
     assert window.session.workspace is None and window.model_panel.train_button.isEnabled()
+
+
+def test_opening_a_workspace_shows_the_source_and_model_it_was_trained_with(window, qtbot, saved_digits_workspace):
+    panel = window.model_panel
+    panel.set_source("demo:sprites")
+    panel.model_kind.setCurrentIndex(panel.model_kind.findData("ae"))
+    panel.latent_dim.setValue(7)
+    with qtbot.waitSignal(window.runner.stopped, timeout=LONG):
+        window.open_workspace(saved_digits_workspace)
+    cfg = window.session.workspace.model_config
+    assert panel.source_spec() == "demo:digits" and panel.source.currentText().startswith("Digits")
+    assert panel.model_kind.currentData() == cfg.kind == "vae"
+    assert panel.latent_dim.value() == cfg.latent_dim == 16
+    assert panel.image_size.currentText() == str(cfg.image_size)
