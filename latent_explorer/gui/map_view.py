@@ -26,6 +26,7 @@ UNLABELLED = "#9a9a9a"
 PICK_RADIUS = 10  # pixels
 POINT_SIZE = 6
 MAX_LEGEND = 30
+LEGEND_AFTER_MS = 20  # a new map's legend comes just after its points
 
 
 def _with_alpha(colour: str, alpha: int = 200) -> tuple[int, int, int, int]:
@@ -51,6 +52,10 @@ class MapView(pg.PlotWidget):
         self.positions: np.ndarray | None = None
         self.colour_by = "label"
         self._legend_proxies: list = []
+        self._legend_entries: list = []  # (code, colour, text) of the legend shown or to show
+        self._legend_timer = QTimer(self)
+        self._legend_timer.setSingleShot(True)
+        self._legend_timer.timeout.connect(self._fill_legend)
         self.scatter = make_scatter_item(size_px=POINT_SIZE)
         prepare_view(self, self.scatter)
         self.plotItem.addItem(self.scatter)
@@ -103,11 +108,13 @@ class MapView(pg.PlotWidget):
         self._on_selection(-1)
         self.placeholder.setVisible(positions is None)
         if positions is None:
+            self._legend_timer.stop()
+            self._legend_entries = []
             self.scatter.setData(np.zeros((0, 2)))
             self.plotItem.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
             self.placeholder.setPos(0, 0)
             return
-        self.apply_colouring()
+        self.apply_colouring(legend_later=True)
         method = "pca" if self.session.projection is None else self.session.projection.method
         name = {"pca": "PC", "tsne": "t-SNE", "umap": "UMAP"}.get(method, method)
         self.setLabel("bottom", f"{name} 1")
@@ -115,17 +122,18 @@ class MapView(pg.PlotWidget):
         self.plotItem.autoRange(padding=0.05)
         QTimer.singleShot(0, lambda: self.scatter.picker if self.positions is not None else None)
 
-    def apply_colouring(self) -> None:
+    def apply_colouring(self, legend_later: bool = False) -> None:
         """Colour the points by what `colour_by` names (labels by default), with a legend
-        for groups and a colour bar for continuous values."""
+        for groups and a colour bar for continuous values. ``legend_later``: the legend is
+        built a moment after the points are drawn (a new map: its ten legend entries cost as
+        much as the points)."""
         if self.positions is None:
             return
         from ..explore.colouring import colouring
 
         c = colouring(self.session, self.colour_by)
-        self.legend.clear()
-        self._legend_proxies = []
         self.colour_bar.setVisible(c.kind == "continuous")
+        entries = []
         if c.kind == "continuous":
             lo, hi = c.range
             t = (c.values - lo) / (hi - lo if hi > lo else 1.0)
@@ -140,13 +148,26 @@ class MapView(pg.PlotWidget):
             codes = np.where(c.codes < 0, len(c.names), c.codes)
             self.scatter.setData(self.positions, colors=codes, palette=palette)
             present = np.bincount(codes, minlength=len(palette))
-            for code, count in enumerate(present):
-                if count and len(self._legend_proxies) < MAX_LEGEND:
-                    proxy = legend_proxy(self.scatter, code, palette[code], POINT_SIZE)
-                    self._legend_proxies.append(proxy)
-                    label = c.names[code] if code < len(c.names) else "none"
-                    self.legend.addItem(proxy, f"{label} ({count})")
-            self.legend.setColumnCount(1 if len(self._legend_proxies) <= 12 else 2)
+            entries = [(code, palette[code], f"{c.names[code] if code < len(c.names) else 'none'} ({count})")
+                       for code, count in enumerate(present) if count][:MAX_LEGEND]
+        self._legend_entries = entries
+        if legend_later:
+            self.legend.clear()
+            self.legend.setVisible(False)
+            self._legend_proxies = []
+            self._legend_timer.start(LEGEND_AFTER_MS)
+        else:
+            self._fill_legend()
+
+    def _fill_legend(self) -> None:
+        self._legend_timer.stop()
+        self.legend.clear()
+        self._legend_proxies = []
+        for code, colour, text in self._legend_entries:
+            proxy = legend_proxy(self.scatter, code, colour, POINT_SIZE)
+            self._legend_proxies.append(proxy)
+            self.legend.addItem(proxy, text)
+        self.legend.setColumnCount(1 if len(self._legend_proxies) <= 12 else 2)
         self.legend.setVisible(len(self._legend_proxies) > 1)
 
     def set_colour_by(self, key: str) -> None:

@@ -4,7 +4,7 @@ wins) and moves its point on the map. Reset, Undo, and Keep the edit as a new po
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import (
     QFrame, QGridLayout, QHBoxLayout, QLabel, QPushButton, QScrollArea, QSlider, QVBoxLayout,
     QWidget,
@@ -17,6 +17,8 @@ from .pixmaps import scaled_pixmap
 
 TICKS = 100  # slider steps per spread
 IMAGE_BOX = 120
+FIRST_ROWS_AFTER_MS = 20  # a new workspace's map is drawn first
+ROWS_PER_TURN = 6
 GROUPS = [  # (kinds, heading)
     (("mean-diff", "logistic"), "Labels"),
     (("covariance", "regression"), "Attributes"),
@@ -71,6 +73,11 @@ class SlidersPanel(QWidget):
         self.steering = steering
         self._rows: list[_Row] = []
         self._pending: list | None = None  # directions whose rows are not built yet
+        self._plan: list = []  # (index, direction) rows, (heading, None) headings, still to add
+        self._next_row = 0  # the grid row the next one goes to
+        self._build_timer = QTimer(self)
+        self._build_timer.setSingleShot(True)
+        self._build_timer.timeout.connect(self._build_some)
         self.worker = LatestOnlyWorker(self)
         self._submitted = self._shown = 0  # render requests made / the newest shown
         self.worker.finished.connect(self._on_rendered)
@@ -141,49 +148,71 @@ class SlidersPanel(QWidget):
 
     @property
     def rows(self) -> list[_Row]:
-        """One row per direction (built now if they were waiting for the dock to show)."""
-        self._build()
+        """One row per direction (any still waiting to be built are built now)."""
+        self._build(budget=None)
         return self._rows
 
     def set_directions(self, directions) -> None:
-        """Rows for ``directions``: at once when the dock shows, else when it is shown (a dock
-        behind another tab does not build 80 widgets while a new workspace arrives)."""
+        """Rows for ``directions``, built a few per event-loop turn after the map has been drawn,
+        and not at all while the dock is hidden behind another tab (until it shows): 80 new
+        widgets and their first paint in one go stalled the window 20–50 ms when a workspace
+        arrived."""
         self._pending = list(directions)
-        if self.isVisible():
-            self._build()
+        self._plan = []
+        self._build_timer.start(FIRST_ROWS_AFTER_MS)
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
-        self._build()
+        if self._pending is not None or self._plan:
+            self._build_timer.start(FIRST_ROWS_AFTER_MS)
 
-    def _build(self) -> None:
-        if self._pending is None:
+    def _build_some(self) -> None:
+        if not self.isVisible():
+            return  # showEvent starts it again
+        self._build(budget=ROWS_PER_TURN)
+        if self._plan:
+            self._build_timer.start(1)
+
+    def _build(self, budget: int | None) -> None:
+        """Add up to ``budget`` rows (None: all) of the pending directions."""
+        if self._pending is not None:
+            directions, self._pending = self._pending, None
+            while self.grid.count():
+                item = self.grid.takeAt(0)
+                if item.widget() is not None:
+                    item.widget().deleteLater()
+            self._rows = []
+            self._plan = []
+            self.grid.setRowStretch(self._next_row, 0)
+            self._next_row = 0
+            for kinds, heading in GROUPS + [((), "Other")]:
+                members = [(i, d) for i, d in enumerate(directions)
+                           if d.kind in kinds or (not kinds and not any(d.kind in k for k, _ in GROUPS))]
+                if members:
+                    self._plan.append((heading, None))
+                    self._plan.extend(members)
+        if not self._plan:
             return
-        directions, self._pending = self._pending, None
-        while self.grid.count():
-            item = self.grid.takeAt(0)
-            if item.widget() is not None:
-                item.widget().deleteLater()
-        self._rows = []
-        row = 0
-        for kinds, heading in GROUPS + [((), "Other")]:
-            members = [(i, d) for i, d in enumerate(directions)
-                       if d.kind in kinds or (not kinds and not any(d.kind in k for k, _ in GROUPS))]
-            if not members:
+        added = []
+        while self._plan and (budget is None or budget > 0):
+            row, self._next_row = self._next_row, self._next_row + 1
+            i, d = self._plan.pop(0)
+            if d is None:
+                head = QLabel(i)
+                head.setStyleSheet("font-weight: bold; color: #555; margin-top: 6px")
+                self.grid.addWidget(head, row, 0, 1, 4)
                 continue
-            head = QLabel(heading)
-            head.setStyleSheet("font-weight: bold; color: #555; margin-top: 6px")
-            self.grid.addWidget(head, row, 0, 1, 4)
-            row += 1
-            for i, d in members:
-                r = _Row(i, d, self._on_value, self.steering.checkpoint)
-                for col, w in enumerate((r.name, r.slider, r.value, r.score)):
-                    self.grid.addWidget(w, row, col)
-                self._rows.append(r)
-                row += 1
+            r = _Row(i, d, self._on_value, self.steering.checkpoint)
+            for col, w in enumerate((r.name, r.slider, r.value, r.score)):
+                self.grid.addWidget(w, row, col)
+            self._rows.append(r)
+            added.append(r)
+            if budget is not None:
+                budget -= 1
         self._rows.sort(key=lambda r: r.index)
-        self.grid.setRowStretch(row, 1)
-        self.show_edit(self.steering.edit)
+        if not self._plan:
+            self.grid.setRowStretch(self._next_row, 1)
+        self._sync(added, self.steering.edit)
 
     def _on_value(self, index: int, value: float) -> None:
         try:
@@ -191,11 +220,15 @@ class SlidersPanel(QWidget):
         except UserError as exc:
             self.message.setText(str(exc))
 
+    @staticmethod
+    def _sync(rows: list[_Row], edit: Edit | None) -> None:
+        for r in rows:
+            r.slider.setEnabled(edit is not None)
+            r.show(0.0 if edit is None or r.index >= len(edit.strengths) else edit.strengths[r.index])
+
     def show_edit(self, edit: Edit | None) -> None:
         enabled = edit is not None
-        for r in self._rows:
-            r.slider.setEnabled(enabled)
-            r.show(0.0 if edit is None or r.index >= len(edit.strengths) else edit.strengths[r.index])
+        self._sync(self._rows, edit)
         self.reset_button.setEnabled(enabled and not edit.is_identity)
         self.undo_button.setEnabled(enabled and self.steering.can_undo)
         self.keep_button.setEnabled(enabled and not edit.is_identity)
