@@ -130,8 +130,7 @@ def figure_hover(workdir, quick: bool) -> dict:
     targets = empty_positions(view, moves + warm)
     viewport = view.viewport()
     latencies, lost, retried = [], 0, 0
-    parts: dict[str, list] = {k: [] for k in ("gui_thread_to_submit", "worker_wake", "decode_at", "back_to_gui",
-                                              "repaint")}
+    parts: dict[str, list] = {k: [] for k in ("event_to_decode", "decode_at", "decode_to_shown", "repaint")}
     for i, pos in enumerate(targets):
         event = QMouseEvent(QEvent.Type.MouseMove, QPointF(pos), QPointF(viewport.mapToGlobal(pos)),
                             Qt.MouseButton.NoButton, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
@@ -150,7 +149,7 @@ def figure_hover(workdir, quick: bool) -> dict:
             lost += 1
         elif i >= warm:
             latencies.append(t - t0)
-            steps = (t0, asked[-1][0], marks["start"], marks["end"], marks["shown"], t)
+            steps = (t0, marks["start"], marks["end"], marks["shown"], t)
             for key, a, b in zip(parts, steps, steps[1:]):
                 parts[key].append(b - a)
     decoder.decode_at = real_decode_at

@@ -5,7 +5,7 @@ position wins)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Qt, Signal
+from PySide6.QtCore import Qt, QTimer, Signal
 from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from ..errors import UserError
@@ -15,6 +15,7 @@ from .latest_worker import LatestOnlyWorker
 from .pixmaps import scaled_pixmap
 
 IMAGE_BOX = 160  # pixels per side of each shown image
+CAPTION_EVERY_MS = 80
 INLINE_DECODE_MS = 8.0  # decodes cheaper than half a 60 Hz frame run in the GUI thread (latest_worker)
 
 
@@ -48,6 +49,10 @@ class PreviewPanel(QWidget):
         self.hover_position: np.ndarray | None = None
         self.last_confidence: float | None = None
         self._frame_colour: str | None = None
+        self._caption = ""
+        self._caption_timer = QTimer(self)
+        self._caption_timer.setSingleShot(True)
+        self._caption_timer.timeout.connect(self._show_caption)
         self.worker = LatestOnlyWorker(self, inline_below_ms=INLINE_DECODE_MS)
         self.worker.finished.connect(self._on_decoded)
         self.worker.failed.connect(lambda _key, msg: self.decoded_caption.setText(
@@ -101,6 +106,7 @@ class PreviewPanel(QWidget):
                 self.decoded.setText("no decoder:\nthese points\ncannot be decoded" if no_decoder
                                      else "hover empty\nmap space\nto decode it")
                 self.decoded_caption.clear()
+                self._caption = ""
             return
         p = np.asarray(position, np.float64)
         self.hover_position = p
@@ -119,9 +125,18 @@ class PreviewPanel(QWidget):
             self.decoded.setStyleSheet(f"background: #f4f4f4; border: 3px solid {colour}")
         where = ", ".join(f"{v:.2f}" for v in p)
         verdict = "on the data" if conf >= 0.5 else "near the data" if conf >= 0.1 else "far from the data: guesswork"
-        self.decoded_caption.setText(f"at ({where}) · confidence <b style='color:{colour}'>"
-                                     f"{conf:.0%}</b> · {verdict}")
+        self._caption = (f"at ({where}) · confidence <b style='color:{colour}'>"
+                         f"{conf:.0%}</b> · {verdict}")
+        if not self._caption_timer.isActive():
+            self._show_caption()
         self.decoded_shown.emit(p)
+
+    def _show_caption(self) -> None:
+        """The newest decode's caption, at most every `CAPTION_EVERY_MS` (no one reads text that
+        changes with every mouse move, and redrawing it cost twice what the image does)."""
+        if self._caption and self._caption != self.decoded_caption.text():
+            self.decoded_caption.setText(self._caption)
+            self._caption_timer.start(CAPTION_EVERY_MS)
 
     def shutdown(self) -> None:
         self.worker.shutdown()
