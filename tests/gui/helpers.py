@@ -1,6 +1,11 @@
 """Small helpers the GUI tests share: real mouse moves, a GUI-thread heartbeat."""
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
+import textwrap
 import time
 
 from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
@@ -43,3 +48,46 @@ class Heartbeat:
     def stop(self) -> float:
         self.timer.stop()
         return self.longest
+
+
+GL_WINDOW = textwrap.dedent("""
+    import json, sys, time
+    import numpy as np
+    from PySide6.QtGui import QImage
+    from PySide6.QtWidgets import QApplication
+    app = QApplication([])
+    from latent_explorer.gui.main_window import MainWindow
+    w = MainWindow()
+    w.ask_before_discarding = False
+    w.resize(1000, 700)
+    w.show()
+    w.session.open(sys.argv[1])
+    w.session.compute_map("pca", dim=3)
+    view = w.map_view3d
+    def settle(until=lambda: True):
+        end = time.time() + 60
+        while time.time() < end:
+            app.processEvents()
+            if until():
+                break
+            time.sleep(0.01)
+        for _ in range(10):
+            app.processEvents()
+    def rgb(img):
+        img = img.convertToFormat(QImage.Format.Format_RGB888)
+        a = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes())
+        return a.reshape(img.height(), img.bytesPerLine())[:, :img.width() * 3].reshape(img.height(), -1, 3).copy()
+    settle()
+    canvas = view.canvas
+""")
+
+
+def run_gl_window(body: str, workspace) -> dict:
+    """In a child process on the X display with the GL renderer forced: the main window with
+    ``workspace`` open on a 3-D PCA map (`GL_WINDOW`: ``w``, ``view``, ``canvas``, ``settle``,
+    ``rgb``), then ``body``, which prints one JSON line; returns it."""
+    env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "LATENT_EXPLORER_RENDERER": "gl"}
+    done = subprocess.run([sys.executable, "-c", GL_WINDOW + textwrap.dedent(body), str(workspace)], env=env,
+                          capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    return json.loads(done.stdout.strip().splitlines()[-1])

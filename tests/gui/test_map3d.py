@@ -4,11 +4,7 @@ the mouse; hover and click pick the point drawn under the mouse; empty space dec
 runs; and the OpenGL path drawing real pixels on an X display."""
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -19,7 +15,7 @@ from PySide6.QtWidgets import QApplication
 from latent_explorer.gui.camera3d import DEGREES_PER_PIXEL
 from latent_explorer.gui.map_view import PICK_RADIUS
 
-from .helpers import LONG, hover
+from .helpers import LONG, hover, run_gl_window
 
 N_DIGITS = 1797
 
@@ -224,28 +220,11 @@ def test_3d_tsne_animates_while_it_runs_and_a_cancelled_map_leaves_the_3d_one(wi
     assert s.map is before and stack.currentWidget() is window.map_view3d and window.map_toolbar.dim == 3
 
 
-GL_SCRIPT = textwrap.dedent("""
-    import json, sys
-    import numpy as np
-    from PySide6.QtWidgets import QApplication
-    app = QApplication([])
-    from latent_explorer.gui.main_window import MainWindow
+GL_BODY = """
     from latent_explorer.gui.scatter import renderer_info
     from latent_explorer.gui.scatter3d import render_cloud, ring_stamps
-    w = MainWindow()
-    w.ask_before_discarding = False
-    w.resize(1000, 700)
-    w.show()
-    w.session.open(sys.argv[1])
-    w.session.compute_map("pca", dim=3)
-    view = w.map_view3d
-    for _ in range(20):
-        app.processEvents()
-    canvas = view.canvas
-    image = canvas.grabFramebuffer().convertToFormat(canvas.grabFramebuffer().Format.Format_RGB888)
-    rgb = np.frombuffer(image.constBits(), np.uint8, image.sizeInBytes())
-    rgb = rgb.reshape(image.height(), image.bytesPerLine())[:, :image.width() * 3].reshape(image.height(), -1, 3)
-    lit = (rgb.astype(int).max(2) - rgb.astype(int).min(2)) > 40
+    img = rgb(canvas.grabFramebuffer()).astype(int)
+    lit = (img.max(2) - img.min(2)) > 40
     cw, ch, dpr = canvas.device_size()
     cpu = render_cloud(view.cloud, view.camera.frame(cw, ch), cw, ch, 6, ring_stamps(6), {}) != 0
     h, wd = min(lit.shape[0], cpu.shape[0]), min(lit.shape[1], cpu.shape[1])
@@ -254,16 +233,12 @@ GL_SCRIPT = textwrap.dedent("""
                       "lit": float(lit.mean()), "overlap": float(both), "info": renderer_info(),
                       "points": view.point_count()}))
     w.close()
-""")
+"""
 
 
 @pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs an X display (run under xvfb-run)")
 def test_gl_3d_map_draws_the_same_points_on_an_x_display(saved_digits_workspace):
-    env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "LATENT_EXPLORER_RENDERER": "gl"}
-    done = subprocess.run([sys.executable, "-c", GL_SCRIPT, str(saved_digits_workspace)], env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_gl_window(GL_BODY, saved_digits_workspace)
     assert result["kind"] == "gl" and result["gl"] and not result["failed"], result
     assert result["points"] == N_DIGITS and result["lit"] > 0.01, result
     assert result["overlap"] > 0.6, result  # the GPU draws the points where the CPU would

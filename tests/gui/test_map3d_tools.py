@@ -3,11 +3,7 @@ dock's results, lasso and box selection, the decoded atlas, empty space decoded 
 is, and File ▸ Export ▸ Map picture of what shows."""
 from __future__ import annotations
 
-import json
 import os
-import subprocess
-import sys
-import textwrap
 
 import numpy as np
 import pytest
@@ -21,7 +17,7 @@ from latent_explorer.gui.map_overlays import ON_PATH, SAMPLE
 from latent_explorer.gui.map_view import PICK_RADIUS
 from latent_explorer.gui.selection3d import DEPTH_RADIUS
 
-from .helpers import LONG, hover
+from .helpers import LONG, hover, run_gl_window
 from .test_map3d import drag, open_in_3d, pixels, send_mouse
 
 SHIFT, CTRL = Qt.KeyboardModifier.ShiftModifier, Qt.KeyboardModifier.ControlModifier
@@ -264,36 +260,8 @@ def test_export_map_picture_while_3d_shows_is_the_3d_map(window, qtbot, saved_di
     assert not list(tmp_path.glob("*.part*"))
 
 
-GL_SCRIPT = textwrap.dedent("""
-    import json, sys, time
-    import numpy as np
-    from PySide6.QtGui import QImage
-    from PySide6.QtWidgets import QApplication
-    app = QApplication([])
+GL_BODY = """
     from latent_explorer.gui.atlas import AtlasLayer
-    from latent_explorer.gui.main_window import MainWindow
-    w = MainWindow()
-    w.ask_before_discarding = False
-    w.resize(1000, 700)
-    w.show()
-    w.session.open(sys.argv[1])
-    w.session.compute_map("pca", dim=3)
-    view = w.map_view3d
-    def settle(until=lambda: True):
-        end = time.time() + 60
-        while time.time() < end:
-            app.processEvents()
-            if until():
-                break
-            time.sleep(0.01)
-        for _ in range(10):
-            app.processEvents()
-    def rgb(img):
-        img = img.convertToFormat(QImage.Format.Format_RGB888)
-        a = np.frombuffer(img.constBits(), np.uint8, img.sizeInBytes())
-        return a.reshape(img.height(), img.bytesPerLine())[:, :img.width() * 3].reshape(img.height(), -1, 3).copy()
-    settle()
-    canvas = view.canvas
     plain = rgb(canvas.grabFramebuffer())
     atlas = AtlasLayer(w.map_view.plotItem, w.steering, view)
     shown = []
@@ -315,16 +283,12 @@ GL_SCRIPT = textwrap.dedent("""
                       "edit_head": amber(whole, [255, 204, 0]) - amber(chosen, [255, 204, 0])}))
     atlas.shutdown()
     w.close()
-""")
+"""
 
 
 @pytest.mark.skipif(not os.environ.get("DISPLAY"), reason="needs an X display (run under xvfb-run)")
 def test_gl_3d_map_draws_the_atlas_the_chosen_rings_and_the_marks(saved_digits_workspace):
-    env = {**os.environ, "QT_QPA_PLATFORM": "xcb", "LATENT_EXPLORER_RENDERER": "gl"}
-    done = subprocess.run([sys.executable, "-c", GL_SCRIPT, str(saved_digits_workspace)], env=env,
-                          capture_output=True, text=True, timeout=300)
-    assert done.returncode == 0, done.stderr
-    result = json.loads(done.stdout.strip().splitlines()[-1])
+    result = run_gl_window(GL_BODY, saved_digits_workspace)
     assert result["kind"] == "gl" and result["gl"] and not result["failed"], result
     assert result["white_before"] > 0.5 and result["white_after"] < 0.3, result  # the atlas under the GL points
     assert result["amber_after"] > result["amber_before"] + 100, result  # a lasso selection ringed
