@@ -7,7 +7,8 @@ computing it again (`Session.show_map`)."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import Signal
+from PySide6.QtCore import Qt, Signal
+from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
 from ..explore.steering import Steering
@@ -35,6 +36,8 @@ class MapStack(QStackedWidget):
         session.map_partial.disconnect(self.view2d.show_partial, missing_ok=False)
         session.map_changed.connect(self._on_map)
         session.map_partial.connect(self._on_partial)
+        escape = QShortcut(QKeySequence(Qt.Key.Key_Escape), self, self.cancel_selection)
+        escape.setContext(Qt.ShortcutContext.WidgetWithChildrenShortcut)
         for view in (self.view2d, self.view3d):
             view.hovered.connect(self.hovered)
             view.hovered_position.connect(self.hovered_position)
@@ -113,6 +116,13 @@ class MapStack(QStackedWidget):
         """What a plain left drag does in both views: "pan", "lasso" or "box"."""
         self.view2d.selection_tool.set_mode(mode)
         self.view3d.set_mode(mode)
+
+    def cancel_selection(self) -> bool:
+        """Escape: drop the lasso or box being drawn (nothing is selected). True if one was."""
+        active = [tool for tool in (self.view2d.selection_tool, self.view3d.selection_tool) if tool.active]
+        for tool in active:
+            tool.cancel()
+        return bool(active)
 
     def highlight_chosen(self, indices) -> None:
         """A lasso/box selection highlighted in both views (the 3-D view keeps the clicked

@@ -293,3 +293,37 @@ def test_gl_3d_map_draws_the_atlas_the_chosen_rings_and_the_marks(saved_digits_w
     assert result["white_before"] > 0.5 and result["white_after"] < 0.3, result  # the atlas under the GL points
     assert result["amber_after"] > result["amber_before"] + 100, result  # a lasso selection ringed
     assert result["edit_head"] > 20, result  # the overlay's marks over the GL canvas
+
+
+def test_escape_drops_a_lasso_being_drawn_in_2d_and_3d(window, qtbot, saved_digits_workspace):
+    from PySide6.QtTest import QTest
+
+    view = open_in_3d(window, qtbot, saved_digits_workspace)
+    stack, canvas = window.map_stack, view.canvas
+    window.activateWindow()
+    qtbot.waitUntil(window.isActiveWindow)
+    got = []
+    stack.selected.connect(lambda idx, tool: got.append(tool))
+    lasso = [QPointF(150 + 80 * np.cos(t), 150 + 60 * np.sin(t)) for t in np.linspace(0, 6, 12)]
+    send_mouse(canvas, QEvent.Type.MouseButtonPress, lasso[0], modifiers=SHIFT)
+    for p in lasso[1:]:
+        send_mouse(canvas, QEvent.Type.MouseMove, p, Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton, SHIFT)
+    assert view.selection_tool.active and canvas.hasFocus()
+    QTest.keyClick(canvas, Qt.Key.Key_Escape)
+    assert not view.selection_tool.active and view.marks.outline is None  # the outline is gone
+    send_mouse(canvas, QEvent.Type.MouseButtonRelease, lasso[-1], buttons=Qt.MouseButton.NoButton, modifiers=SHIFT)
+    assert got == []  # nothing was selected
+
+    window.map_toolbar.dims.setCurrentIndex(window.map_toolbar.dims.findData(2))
+    view2d = window.map_view
+    port = view2d.viewport()
+    centre = view2d.widget_pos_of(0)
+    points = [QPointF(centre) + QPointF(60 * np.cos(t), 40 * np.sin(t)) for t in np.linspace(0, 6, 12)]
+    send_mouse(port, QEvent.Type.MouseButtonPress, points[0], modifiers=SHIFT)
+    for p in points[1:]:
+        send_mouse(port, QEvent.Type.MouseMove, p, Qt.MouseButton.NoButton, Qt.MouseButton.LeftButton, SHIFT)
+    assert view2d.selection_tool.active
+    QTest.keyClick(view2d, Qt.Key.Key_Escape)
+    assert not view2d.selection_tool.active
+    send_mouse(port, QEvent.Type.MouseButtonRelease, points[-1], buttons=Qt.MouseButton.NoButton, modifiers=SHIFT)
+    assert got == []
