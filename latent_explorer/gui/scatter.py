@@ -9,8 +9,9 @@ from __future__ import annotations
 import pyqtgraph as pg
 
 from . import scatter3d
+from .point_colours import rgba_array
 from .scatter_gl import ENV_VAR, GLScatterItem, choose_renderer, renderer_info
-from .scatter_raster import RasterScatterItem, rgba_array
+from .scatter_raster import RasterScatterItem
 from .scatter_raster import warm_up as _warm_up_2d
 
 

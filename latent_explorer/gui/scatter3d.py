@@ -14,7 +14,8 @@ import numpy as np
 
 from .camera3d import Frame
 from .hit_test import cached_njit
-from .scatter_raster import _buffer, _stamp, _stamp_list, premultiplied_argb, rgba_array, stamp_offsets, stamp_spans
+from .point_colours import point_colours, premultiplied_argb
+from .scatter_raster import _buffer, _stamp, _stamp_list, stamp_offsets, stamp_spans
 
 NEAR_MAX = (1 << 30) - 1  # nearness levels in a key
 INDEX_MASK = (1 << 32) - 1
@@ -121,14 +122,7 @@ class Cloud:
     def set_colours(self, colours, palette=None, fade: float = DEPTH_FADE) -> None:
         """(N, 4) RGBA, or (N,) integer codes into ``palette``; shows every point again."""
         self.fade = float(fade)
-        colours = np.asarray(colours)
-        if colours.ndim == 1:
-            self.codes = colours.astype(np.int64)
-            table = premultiplied_argb(rgba_array(palette))
-            self.colours = table[np.clip(self.codes, 0, len(table) - 1)]
-        else:
-            self.codes = None
-            self.colours = premultiplied_argb(rgba_array(colours))
+        self.codes, self.colours = point_colours(colours, palette)
         if len(self.colours) != len(self.positions):
             raise ValueError(f"{len(self.colours)} colours for {len(self.positions)} points")
         self.visible = None

@@ -19,6 +19,7 @@ from PySide6.QtGui import QColor, QImage, QTransform
 
 from .hit_test import PointPicker, cached_njit
 from .hit_test import warm_up as _warm_up_picker
+from .point_colours import point_colours, premultiplied_argb
 
 DEFAULT_COLOUR = (31, 119, 180, 200)
 HIGHLIGHT_COLOUR = (255, 200, 0, 255)
@@ -119,27 +120,6 @@ def stamp_spans(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return rows, lo, hi
 
 
-def premultiplied_argb(rgba: np.ndarray) -> np.ndarray:
-    """(N, 4) uint8 RGBA → (N,) uint32 in QImage's ARGB32_Premultiplied layout."""
-    rgba = np.asarray(rgba, np.uint32)
-    a = rgba[:, 3]
-    r, g, b = ((rgba[:, k] * a + 127) // 255 for k in range(3))
-    return (a << 24) | (r << 16) | (g << 8) | b
-
-
-def rgba_array(colours) -> np.ndarray:
-    """Colours given as (K, 4)/(K, 3) numbers or as anything pg.mkColor takes → (K, 4) uint8."""
-    try:
-        arr = np.asarray(colours)
-    except ValueError:
-        arr = None
-    if arr is not None and arr.dtype.kind in "uif" and arr.ndim == 2 and arr.shape[1] in (3, 4):
-        out = np.full((len(arr), 4), 255, np.uint8)
-        out[:, :arr.shape[1]] = np.clip(arr, 0, 255)
-        return out
-    return np.array([pg.mkColor(c).getRgb() for c in colours], np.uint8).reshape(-1, 4)
-
-
 class RasterScatterItem(pg.GraphicsObject):
     """Points with one colour each, a visibility mask and a highlighted subset.
 
@@ -198,16 +178,7 @@ class RasterScatterItem(pg.GraphicsObject):
         self.informViewBoundsChanged()
 
     def _set_colours(self, colors, palette) -> None:
-        colors = np.asarray(colors)
-        if colors.ndim == 1:
-            if palette is None:
-                raise ValueError("integer colour codes need a palette")
-            self.codes = colors.astype(np.int64)
-            table = premultiplied_argb(rgba_array(palette))
-            self.colours = table[np.clip(self.codes, 0, len(table) - 1)]
-        else:
-            self.codes = None
-            self.colours = premultiplied_argb(rgba_array(colors))
+        self.codes, self.colours = point_colours(colors, palette)
         if len(self.colours) != len(self.x):
             raise ValueError(f"{len(self.colours)} colours for {len(self.x)} points")
 
@@ -396,4 +367,4 @@ def warm_up() -> None:
     _warm_up_picker()
 
 
-__all__ = ["RasterScatterItem", "premultiplied_argb", "render_points", "rgba_array", "stamp_offsets", "warm_up"]
+__all__ = ["RasterScatterItem", "render_points", "stamp_offsets", "warm_up"]
