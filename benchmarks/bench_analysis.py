@@ -43,7 +43,7 @@ def _direct(method: str, x: np.ndarray) -> np.ndarray:
 
 
 def _ours(method: str, x: np.ndarray) -> np.ndarray:
-    from latent_explorer.analysis.projection import Projection
+    from latent_explorer.analysis.maps.projection import Projection
 
     return Projection(method, 2).fit(x, use_cache=False)
 
@@ -94,7 +94,7 @@ def _show_map(positions: np.ndarray, codes: np.ndarray) -> dict:
     from PySide6.QtWidgets import QApplication
 
     from benchmarks.common import pin_singletons, qt_platform
-    from latent_explorer.gui.scatter import choose_renderer, make_scatter_item, prepare_view
+    from latent_explorer.gui.map2d.scatter import choose_renderer, make_scatter_item, prepare_view
 
     qt_platform()
     pin_singletons()
@@ -118,8 +118,8 @@ def _show_map(positions: np.ndarray, codes: np.ndarray) -> dict:
 
 
 def figure_million(workdir, quick: bool) -> dict:
-    from latent_explorer.analysis.neighbours import NeighbourIndex
-    from latent_explorer.analysis.projection import Projection
+    from latent_explorer.analysis.latent.neighbours import NeighbourIndex
+    from latent_explorer.analysis.maps.projection import Projection
 
     n, d, k = (40_000 if quick else 1_000_000), 32, 10
     hwm_start = vm_hwm_bytes()

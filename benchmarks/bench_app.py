@@ -268,7 +268,7 @@ def stall_child(epochs: int, beat_file: Path, out: Path) -> None:
     panel.epochs.setValue(epochs)
     # as the app starts (gui.app.main): the background warm-up imports torch, compiles the map's
     # kernels and UMAP's; a person clicks Train after it, as here
-    from latent_explorer.analysis.warmup import warm_up_in_background
+    from latent_explorer.session.warmup import warm_up_in_background
     from latent_explorer.gui.app import warm_ups
 
     warming = warm_up_in_background(warm_ups())
@@ -315,7 +315,7 @@ def figure_stall(workdir, quick: bool) -> dict:
 
 
 if __name__ == "__main__" and sys.argv[1:2] == ["stall-child"]:
-    from latent_explorer.analysis.warmup import configure_numba_cache
+    from latent_explorer.infra.numba_cache import configure_numba_cache
 
     configure_numba_cache()
     stall_child(int(sys.argv[2]), Path(sys.argv[3]), Path(sys.argv[4]))

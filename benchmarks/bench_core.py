@@ -40,8 +40,8 @@ def bench_training(spec: str, epochs: int | None, device: str = "cpu", threads: 
     from latent_explorer.data.sources import open_source
     from latent_explorer.models.conv import loss_terms
     from latent_explorer.models.registry import build_model
-    from latent_explorer.pipeline import TrainOptions, train_dataset
-    from latent_explorer.tasks import run_task
+    from latent_explorer.pipeline.train import TrainOptions, train_dataset
+    from latent_explorer.infra.tasks import run_task
 
     threads = threads or max(1, (os.cpu_count() or 2) - 1)
     dataset = run_task(open_source(spec))

@@ -32,8 +32,8 @@ from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from benchmarks.common import pin_singletons  # noqa: E402
 from latent_explorer.gui import scatter_raster  # noqa: E402
-from latent_explorer.gui.hit_test import PointPicker  # noqa: E402
-from latent_explorer.gui.scatter import GLScatterItem, RasterScatterItem, prepare_view, renderer_info  # noqa: E402
+from latent_explorer.gui.render.hit_test import PointPicker  # noqa: E402
+from latent_explorer.gui.map2d.scatter import GLScatterItem, RasterScatterItem, prepare_view, renderer_info  # noqa: E402
 
 PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
            "#bcbd22", "#17becf"]

@@ -147,15 +147,15 @@ def figure_first_map(workdir, quick: bool) -> dict:
 
 
 def open_map_child(path: str, method: str) -> None:
-    from latent_explorer.analysis.warmup import configure_numba_cache
+    from latent_explorer.infra.numba_cache import configure_numba_cache
 
     configure_numba_cache()
-    from latent_explorer.session import Session
-    from latent_explorer.tasks import run_task
+    from latent_explorer.session.session import Session
+    from latent_explorer.infra.tasks import run_task
 
     seen = {"imported": time.time()}
     if method != "pca":  # as the app does once its window shows (gui.app.main)
-        from latent_explorer.analysis.warmup import warm_up_in_background
+        from latent_explorer.session.warmup import warm_up_in_background
 
         warm_up_in_background()
     session = Session()
@@ -164,7 +164,7 @@ def open_map_child(path: str, method: str) -> None:
     run_task(session.map_task(method=method))
     seen["map"] = time.time()
     if method != "pca":
-        from latent_explorer.analysis.projection import Projection
+        from latent_explorer.analysis.maps.projection import Projection
 
         t0 = time.perf_counter()
         Projection(method, 2).fit(session.workspace.latents.mean, use_cache=False)

@@ -68,7 +68,7 @@ def main() -> int:
     import faulthandler
 
     faulthandler.enable()  # a crash in native code leaves its Python stack in the figure's log
-    from latent_explorer.analysis.warmup import configure_numba_cache
+    from latent_explorer.infra.numba_cache import configure_numba_cache
 
     configure_numba_cache()  # as the app's launcher does, before anything imports numba
     args.workdir.mkdir(parents=True, exist_ok=True)

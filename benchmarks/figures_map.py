@@ -26,7 +26,7 @@ def _gpu_note(info: dict) -> str:
 
 
 def figure_map(workdir, quick: bool) -> dict:
-    from latent_explorer.gui.scatter import choose_renderer, renderer_info, warm_up
+    from latent_explorer.gui.map2d.scatter import choose_renderer, renderer_info, warm_up
 
     app = _app()
     t0 = time.perf_counter()
@@ -78,7 +78,7 @@ def _index_at_times(app, kind: str, pos: np.ndarray, codes: np.ndarray, moves: i
     import pyqtgraph as pg
     from PySide6.QtCore import QPointF
 
-    from latent_explorer.gui.scatter import make_scatter_item, prepare_view
+    from latent_explorer.gui.map2d.scatter import make_scatter_item, prepare_view
 
     widget = pg.PlotWidget(background="w")
     item = make_scatter_item(kind, size_px=bench_map.SIZE_PX)
@@ -111,7 +111,7 @@ def _index_at_times(app, kind: str, pos: np.ndarray, codes: np.ndarray, moves: i
 
 
 def figure_hit_test(workdir, quick: bool) -> dict:
-    from latent_explorer.gui.scatter import choose_renderer, warm_up
+    from latent_explorer.gui.map2d.scatter import choose_renderer, warm_up
 
     app = _app()
     warm_up()

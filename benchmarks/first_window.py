@@ -6,7 +6,7 @@ import json
 import sys
 import time
 
-from latent_explorer.analysis.warmup import configure_numba_cache
+from latent_explorer.infra.numba_cache import configure_numba_cache
 
 configure_numba_cache()
 from latent_explorer.gui.app import make_app  # noqa: E402

@@ -13,9 +13,9 @@ def trained_workspace(workdir: Path, name: str, source: str, **options) -> tuple
     info = {"source": source, **options}
     if path.exists():
         return path, info
-    from latent_explorer.pipeline import TrainOptions, train_source
-    from latent_explorer.session import Session
-    from latent_explorer.tasks import run_task
+    from latent_explorer.pipeline.train import TrainOptions, train_source
+    from latent_explorer.session.session import Session
+    from latent_explorer.infra.tasks import run_task
 
     t0 = time.perf_counter()
     ws = run_task(train_source(source, TrainOptions(seed=0, threads=1, **options)))

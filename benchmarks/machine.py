@@ -36,7 +36,7 @@ def describe(workdir=None, quick: bool = False) -> dict:
     from PySide6.QtWidgets import QApplication
 
     from benchmarks.common import qt_platform
-    from latent_explorer.gui.scatter import choose_renderer, renderer_info
+    from latent_explorer.gui.map2d.scatter import choose_renderer, renderer_info
 
     qt_platform()
     app = QApplication.instance() or QApplication([])

@@ -15,24 +15,24 @@ import sys
 
 
 def run(argv: list[str]) -> int:
-    from .analysis.warmup import configure_numba_cache
+    from latent_explorer.infra.numba_cache import configure_numba_cache
 
     configure_numba_cache()  # before anything imports numba
     if argv[:1] == ["selftest"]:
-        from .gui.selftest import run_selftest
+        from latent_explorer.gui.selftest import run_selftest
 
         return run_selftest()
     if argv[:1] == ["demo"] and "--screenshot" in argv:
         return run(["--demo"] + argv[1:])
     if argv and (not argv[0].startswith("-") or argv[0] in ("--version", "-h", "--help")):
-        from .cli import main as cli_main
+        from latent_explorer.cli.main import main as cli_main
 
         return cli_main(argv)
     if argv and argv[0] == "--headless-demo":
-        from .cli import main as cli_main
+        from latent_explorer.cli.main import main as cli_main
 
         return cli_main(["demo"] + argv[1:])
-    from .gui.app import has_display, main as gui_main
+    from latent_explorer.gui.app import has_display, main as gui_main
 
     if argv[:1] == ["--demo"] and "--screenshot" not in argv and not has_display():
         print("latent-explorer: no display found, running the demo in the terminal instead "

@@ -19,7 +19,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from latent_explorer.cli import main as cli  # noqa: E402
+from latent_explorer.cli.main import main as cli  # noqa: E402
 
 TARGET = ROOT / "resources" / "demo" / "digits.lexp"
 

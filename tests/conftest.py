@@ -45,8 +45,8 @@ def small_digits(digits):
 @pytest.fixture(scope="session")
 def trained_digits_workspace():
     """A VAE trained briefly on demo:digits through the real pipeline (shared by many tests)."""
-    from latent_explorer.pipeline import TrainOptions, train_source
-    from latent_explorer.tasks import run_task
+    from latent_explorer.pipeline.train import TrainOptions, train_source
+    from latent_explorer.infra.tasks import run_task
 
     return run_task(train_source("demo:digits", TrainOptions(epochs=12, seed=0, threads=1)))
 

@@ -26,7 +26,7 @@ import platformdirs
 
 from latent_explorer import APP_NAME
 from latent_explorer.data.images import DECODER_VERSION
-from latent_explorer.files import atomic_write
+from latent_explorer.infra.files import atomic_write
 
 ENV_VAR = "LATENT_EXPLORER_CACHE_DIR"
 FORMAT = "latent-explorer-decode-cache"

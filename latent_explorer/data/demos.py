@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 
-from ..errors import UserError
-from .dataset import Dataset
+from latent_explorer.errors import UserError
+from latent_explorer.data.dataset import Dataset
 
 DEMOS = ("digits", "sprites")
 SPRITE_SHAPES = ("square", "ellipse", "heart")

@@ -22,7 +22,7 @@ import numpy as np
 
 from latent_explorer.data.dataset import Dataset
 from latent_explorer.errors import UserError
-from latent_explorer.files import atomic_write
+from latent_explorer.infra.files import atomic_write
 
 META_COLUMNS = ("path", "label")
 _Z_RE = re.compile(r"^z(\d+)$", re.IGNORECASE)

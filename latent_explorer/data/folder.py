@@ -17,7 +17,7 @@ from latent_explorer.data.dataset import Dataset, Skipped
 from latent_explorer.data.images import ImageSkip, decode_image
 from latent_explorer.data.scan import FileEntry, scan_folder
 from latent_explorer.errors import UserError
-from latent_explorer.tasks import CancelToken, Progress, run_task
+from latent_explorer.infra.tasks import CancelToken, Progress, run_task
 
 COLORS = ("auto", "grey", "rgb")
 GREY_TOLERANCE = 3  # "auto" picks grey when no pixel's channels differ by more than this

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from latent_explorer.data.dataset import Skipped
 from latent_explorer.data.images import not_regular_reason
 from latent_explorer.errors import UserError
-from latent_explorer.tasks import CancelToken
+from latent_explorer.infra.tasks import CancelToken
 
 ATTRIBUTES_FILE = "attributes.csv"
 _JUNK_NAMES = {"thumbs.db", "desktop.ini", "__macosx"}

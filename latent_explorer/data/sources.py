@@ -4,9 +4,9 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
-from ..errors import UserError
-from ..tasks import CancelToken, Progress
-from .dataset import Dataset
+from latent_explorer.errors import UserError
+from latent_explorer.infra.tasks import CancelToken, Progress
+from latent_explorer.data.dataset import Dataset
 
 EMBEDDING_SUFFIXES = (".npy", ".csv")
 DEFAULT_FOLDER_SIZE = 32
@@ -30,7 +30,7 @@ def open_source(
     """Generator: yields Progress while loading, returns the Dataset."""
     kind = describe_source(spec)
     if kind == "demo":
-        from .demos import load_demo, parse_demo
+        from latent_explorer.data.demos import load_demo, parse_demo
 
         name, params = parse_demo(spec)
         yield Progress(0, 1, f"generating demo:{name}")
@@ -43,10 +43,10 @@ def open_source(
         yield Progress(1, 1, f"demo:{name} ready")
         return dataset
     if kind == "embeddings":
-        from .embeddings import load_embeddings
+        from latent_explorer.data.embeddings import load_embeddings
 
         return load_embeddings(spec)
-    from .folder import load_folder
+    from latent_explorer.data.folder import load_folder
 
     if not os.path.exists(spec):
         raise UserError(f"no such folder or file: {spec}")
@@ -78,11 +78,11 @@ def reload_source(source: dict, cancel: CancelToken | None = None):
     """Generator: rebuild the Dataset a workspace was trained on from its source description."""
     kind = source.get("kind")
     if kind == "demo":
-        from .demos import load_demo
+        from latent_explorer.data.demos import load_demo
 
         return load_demo(source["name"], source.get("image_size"), **source.get("params", {}))
     if kind == "folder":
-        from .folder import load_folder
+        from latent_explorer.data.folder import load_folder
 
         return (
             yield from load_folder(
@@ -93,7 +93,7 @@ def reload_source(source: dict, cancel: CancelToken | None = None):
             )
         )
     if kind == "embeddings":
-        from .embeddings import load_embeddings
+        from latent_explorer.data.embeddings import load_embeddings
 
         return load_embeddings(source["path"])
     raise UserError(f"cannot reload a source of kind '{kind}'")

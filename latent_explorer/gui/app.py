@@ -11,10 +11,10 @@ from PySide6.QtCore import QEvent, QObject, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
-from .. import __version__
-from ..resources import resource_path
-from . import gc_guard
-from .main_window import APP_TITLE, MainWindow
+from latent_explorer import __version__
+from latent_explorer.infra.resources import resource_path
+from latent_explorer.gui.threads import gc_guard
+from latent_explorer.gui.main_window import APP_TITLE, MainWindow
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -72,15 +72,16 @@ def warm_ups() -> list:
     """What the background warm-up runs besides UMAP's compile: the map renderer's kernels, and
     the imports the views make when a workspace arrives (else the GUI thread imports them then,
     tens of milliseconds in one go)."""
-    from .scatter import warm_up as warm_up_renderer
+    from latent_explorer.gui.map2d.scatter import warm_up as warm_up_renderer
 
     return [warm_up_renderer, _import_for_adoption]
 
 
 def _import_for_adoption() -> None:
-    from ..analysis import arithmetic, interpolation, neighbours, offdata, sampling  # noqa: F401
-    from ..explore import map_decoder  # noqa: F401
-    from ..workspace import generated, summary  # noqa: F401
+    from latent_explorer.analysis.generate import arithmetic, interpolation, sampling  # noqa: F401
+    from latent_explorer.analysis.latent import neighbours, offdata  # noqa: F401
+    from latent_explorer.session import map_decoder  # noqa: F401
+    from latent_explorer.workspace import generated, summary  # noqa: F401
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -92,7 +93,7 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get(FIRST_WINDOW_ENV):
         _quit_at_first_window(app)
     window.show()
-    from ..analysis.warmup import warm_up_in_background
+    from latent_explorer.session.warmup import warm_up_in_background
 
     QTimer.singleShot(300, lambda: warm_up_in_background(warm_ups()))
     # Ctrl-C in the terminal closes the window cleanly (Python only sees signals between events).
@@ -103,7 +104,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.demo or args.screenshot:
         QTimer.singleShot(0, lambda: _start_demo(window, args))
     else:
-        from .first_run import open_on_first_launch
+        from latent_explorer.gui.first_run import open_on_first_launch
 
         QTimer.singleShot(0, lambda: open_on_first_launch(window))
     return app.exec()

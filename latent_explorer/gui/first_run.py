@@ -5,7 +5,7 @@ resources (a plain pip install) the demo trains in the background instead, the m
 when it is done. Help ▸ Open the Digits Demo does the same at any time."""
 from __future__ import annotations
 
-from ..resources import resource_path
+from latent_explorer.infra.resources import resource_path
 
 DEMO = ("demo", "digits.lexp")
 

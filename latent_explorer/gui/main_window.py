@@ -15,24 +15,24 @@ from PySide6.QtWidgets import (
     QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QScrollArea, QWidget,
 )
 
-from .. import __version__
-from ..errors import UserError
-from ..explore.steering import Steering
-from ..session import Session
-from .atlas import AtlasLayer
-from .drops import dropped_path, open_dropped
-from .file_actions import FileActions
-from .generate_actions import GenerateActions
-from .insights_panel import InsightActions, InsightsPanel
-from .map_toolbar import MapToolbar
-from .map_stack import MapStack
-from .model_actions import ModelActions
-from .model_panel import ModelPanel
-from .preview import PreviewPanel
-from . import first_run
-from .settings import AppSettings
-from .sliders import SlidersPanel
-from .workers import MainThreadDispatcher, TaskRunner, TaskWorker
+from latent_explorer import __version__
+from latent_explorer.errors import UserError
+from latent_explorer.session.steering import Steering
+from latent_explorer.session.session import Session
+from latent_explorer.gui.map2d.atlas import AtlasLayer
+from latent_explorer.gui.drops import dropped_path, open_dropped
+from latent_explorer.gui.actions.file_actions import FileActions
+from latent_explorer.gui.actions.generate_actions import GenerateActions
+from latent_explorer.gui.docks.insights_panel import InsightActions, InsightsPanel
+from latent_explorer.gui.map2d.toolbar import MapToolbar
+from latent_explorer.gui.map_stack import MapStack
+from latent_explorer.gui.actions.model_actions import ModelActions
+from latent_explorer.gui.docks.model_panel import ModelPanel
+from latent_explorer.gui.docks.preview import PreviewPanel
+from latent_explorer.gui import first_run
+from latent_explorer.gui.settings import AppSettings
+from latent_explorer.gui.docks.sliders import SlidersPanel
+from latent_explorer.gui.threads.workers import MainThreadDispatcher, TaskRunner, TaskWorker
 
 APP_TITLE = "Latent Explorer"
 WORKSPACE_FILTER = "Latent Explorer workspace (*.lexp)"
@@ -294,7 +294,7 @@ class MainWindow(QMainWindow):
     def _on_map(self, positions) -> None:
         n = 0 if positions is None else len(positions)
         self.map_toolbar.set_enabled(n > 0)
-        from ..explore.colouring import colour_options
+        from latent_explorer.session.colouring import colour_options
 
         self.map_stack.follow_colour()
         self.map_toolbar.set_colour_options(colour_options(self.session), self.map_view.colour_by)

@@ -11,10 +11,10 @@ from PySide6.QtCore import Qt, Signal
 from PySide6.QtGui import QKeySequence, QShortcut
 from PySide6.QtWidgets import QStackedWidget, QWidget
 
-from ..explore.steering import Steering
-from ..session import Session
-from .map_view import MapView
-from .map_view3d import MapView3D
+from latent_explorer.session.steering import Steering
+from latent_explorer.session.session import Session
+from latent_explorer.gui.map2d.map_view import MapView
+from latent_explorer.gui.map3d.map_view3d import MapView3D
 
 
 class MapStack(QStackedWidget):

@@ -34,13 +34,13 @@ def _wait(condition: Callable[[], bool], timeout_ms: int = STEP_TIMEOUT_MS) -> N
 
 
 def run_selftest(out=None) -> int:
-    from .app import has_display
+    from latent_explorer.gui.app import has_display
 
     if not has_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"
     t0 = time.perf_counter()
-    from .app import make_app
-    from .main_window import MainWindow
+    from latent_explorer.gui.app import make_app
+    from latent_explorer.gui.main_window import MainWindow
 
     app = make_app()
     steps: list[dict[str, Any]] = []

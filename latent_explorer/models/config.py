@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import asdict, dataclass, fields
 from typing import Any
 
-from ..errors import UserError
+from latent_explorer.errors import UserError
 
 MODEL_KINDS = ("ae", "vae", "beta-vae")
 MIN_IMAGE_SIZE, MAX_IMAGE_SIZE = 16, 128

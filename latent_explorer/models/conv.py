@@ -7,7 +7,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
-from .config import ModelConfig
+from latent_explorer.models.config import ModelConfig
 
 
 def _spatial_sizes(size: int) -> list[int]:

@@ -24,7 +24,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from ..errors import UserError
+from latent_explorer.errors import UserError
 
 OUTPUT_RANGES = ("auto", "0,1", "-1,1")
 LATENT_LAYOUTS = ("flat", "nchw")  # decoder input (B, D) or DCGAN-style (B, D, 1, 1)

@@ -1,8 +1,8 @@
 """Build a model from its configuration."""
 from __future__ import annotations
 
-from .config import ModelConfig
-from .conv import ConvAutoencoder
+from latent_explorer.models.config import ModelConfig
+from latent_explorer.models.conv import ConvAutoencoder
 
 
 def build_model(config: ModelConfig) -> ConvAutoencoder:

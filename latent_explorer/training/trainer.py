@@ -10,15 +10,15 @@ from typing import Callable
 import numpy as np
 import torch
 
-from ..data.dataset import Dataset
-from ..errors import UserError
-from ..models.config import ModelConfig
-from ..models.conv import loss_terms, loss_terms_per_image
-from ..models.registry import build_model
-from ..tasks import CancelToken, Partial, Progress, run_task
-from .checkpoint import numpy_to_state, optimizer_to_plain, plain_to_optimizer, state_to_numpy
-from .device import choose_threads, resolve_device
-from .state import EpochReport, TrainResult, TrainState
+from latent_explorer.data.dataset import Dataset
+from latent_explorer.errors import UserError
+from latent_explorer.models.config import ModelConfig
+from latent_explorer.models.conv import loss_terms, loss_terms_per_image
+from latent_explorer.models.registry import build_model
+from latent_explorer.infra.tasks import CancelToken, Partial, Progress, run_task
+from latent_explorer.training.checkpoint import numpy_to_state, optimizer_to_plain, plain_to_optimizer, state_to_numpy
+from latent_explorer.training.device import choose_threads, resolve_device
+from latent_explorer.training.state import EpochReport, TrainResult, TrainState
 
 
 def auto_epochs(n_train: int, batch_size: int) -> int:

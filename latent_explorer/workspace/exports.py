@@ -8,8 +8,8 @@ from pathlib import Path
 
 import numpy as np
 
-from ..errors import UserError
-from ..files import atomic_write, atomic_write_bytes
+from latent_explorer.errors import UserError
+from latent_explorer.infra.files import atomic_write, atomic_write_bytes
 
 
 def _rows_csv(header: list[str], rows) -> bytes:

@@ -7,11 +7,11 @@ from typing import Any, Union
 
 import numpy as np
 
-from ..analysis.arithmetic import Arithmetic
-from ..analysis.interpolation import Interpolation
-from ..analysis.sampling import Samples
-from ..errors import UserError
-from .session_file import Workspace
+from latent_explorer.analysis.generate.arithmetic import Arithmetic
+from latent_explorer.analysis.generate.interpolation import Interpolation
+from latent_explorer.analysis.generate.sampling import Samples
+from latent_explorer.errors import UserError
+from latent_explorer.workspace.session_file import Workspace
 
 Generated = Union[Interpolation, Samples, Arithmetic]
 KINDS: dict[str, type] = {cls.KIND: cls for cls in (Interpolation, Samples, Arithmetic)}

@@ -10,12 +10,12 @@ from typing import Any
 
 import numpy as np
 
-from ..analysis.latents import LatentSet
-from ..data.dataset import Dataset, Skipped
-from ..errors import UserError, WorkspaceError
-from ..models.config import ModelConfig
-from ..training.state import TrainState
-from .container import EXTENSION, Container, load_container, save_container
+from latent_explorer.analysis.latent.latents import LatentSet
+from latent_explorer.data.dataset import Dataset, Skipped
+from latent_explorer.errors import UserError, WorkspaceError
+from latent_explorer.models.config import ModelConfig
+from latent_explorer.training.state import TrainState
+from latent_explorer.workspace.container import EXTENSION, Container, load_container, save_container
 
 
 @dataclass
@@ -263,7 +263,7 @@ def _check_state(ws: Workspace, path) -> None:
         return
     import torch
 
-    from ..models.registry import build_model
+    from latent_explorer.models.registry import build_model
 
     with torch.device("meta"):
         model = build_model(config)

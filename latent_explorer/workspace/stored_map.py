@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ..analysis.projection import Projection
-from ..errors import UserError
-from .session_file import Workspace
+from latent_explorer.analysis.maps.projection import Projection
+from latent_explorer.errors import UserError
+from latent_explorer.workspace.session_file import Workspace
 
 MAP_KEY = "map"
 OTHER_MAP_KEY = "map_other"

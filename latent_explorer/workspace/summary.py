@@ -1,7 +1,7 @@
 """A workspace's report as rows of text a person reads (the model panel's diagnostics)."""
 from __future__ import annotations
 
-from .session_file import Workspace
+from latent_explorer.workspace.session_file import Workspace
 
 
 def diagnostic_rows(ws: Workspace) -> list[tuple[str, str]]:

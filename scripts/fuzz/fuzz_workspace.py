@@ -36,8 +36,8 @@ def _option(name: str, default=None):
 
 
 def make_seed(path: str) -> None:
-    from latent_explorer.pipeline import TrainOptions, train_source
-    from latent_explorer.tasks import run_task
+    from latent_explorer.pipeline.train import TrainOptions, train_source
+    from latent_explorer.infra.tasks import run_task
     from latent_explorer.workspace.session_file import save_workspace
 
     save_workspace(path, run_task(train_source("demo:digits", TrainOptions(epochs=1, seed=0, threads=1))))

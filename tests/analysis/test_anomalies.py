@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latent_explorer.analysis.anomalies import anomaly_scores, percentile_rank, top_anomalies
-from latent_explorer.analysis.latents import encode_dataset
-from latent_explorer.analysis.neighbours import NeighbourIndex
+from latent_explorer.analysis.latent.anomalies import anomaly_scores, percentile_rank, top_anomalies
+from latent_explorer.analysis.latent.latents import encode_dataset
+from latent_explorer.analysis.latent.neighbours import NeighbourIndex
 from latent_explorer.data.dataset import Dataset
 from latent_explorer.errors import UserError
 
@@ -16,7 +16,7 @@ from latent_explorer.errors import UserError
 def injected(trained_digits_workspace):
     """The workspace's latents and errors plus 10 pure-noise and 10 inverted digits encoded by
     the real model (indices N..N+19)."""
-    from latent_explorer.pipeline import load_model
+    from latent_explorer.pipeline.train import load_model
 
     ws = trained_digits_workspace
     rng = np.random.default_rng(0)

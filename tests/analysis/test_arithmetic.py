@@ -4,8 +4,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latent_explorer.analysis.arithmetic import Arithmetic, latent_arithmetic
-from latent_explorer.analysis.offdata import OffDataScale
+from latent_explorer.analysis.generate.arithmetic import Arithmetic, latent_arithmetic
+from latent_explorer.analysis.latent.offdata import OffDataScale
 from latent_explorer.errors import UserError
 
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latent_explorer.analysis import clusters
-from latent_explorer.analysis.clusters import cluster_latents
+from latent_explorer.analysis.latent import clusters
+from latent_explorer.analysis.latent.clusters import cluster_latents
 from latent_explorer.errors import UserError
 
 
@@ -40,8 +40,8 @@ def test_kmeans_on_digits_follows_the_digit_classes(ws):
 
 
 def test_prototypes_decode_to_digits_of_their_cluster(ws):
-    from latent_explorer.analysis.latents import decode_latents
-    from latent_explorer.pipeline import load_model
+    from latent_explorer.analysis.latent.latents import decode_latents
+    from latent_explorer.pipeline.train import load_model
 
     z, labels = ws.latents.mean, ws.dataset.labels
     result = cluster_latents(z, "kmeans", n_clusters=10, labels=labels)

@@ -5,12 +5,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latent_explorer.analysis.diagnostics import (
+from latent_explorer.analysis.report.diagnostics import (
     compression_ratio, dimensions_by_kl, fit_verdict, kl_per_dimension, psnr,
     trustworthiness_continuity,
 )
-from latent_explorer.analysis.metrics import active_units
-from latent_explorer.analysis.projection import Projection
+from latent_explorer.analysis.latent.metrics import active_units
+from latent_explorer.analysis.maps.projection import Projection
 from latent_explorer.errors import UserError
 
 

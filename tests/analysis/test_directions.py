@@ -4,8 +4,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latent_explorer.analysis import directions as D
-
+from latent_explorer.analysis.directions import directions as D
 SPRITES_SPEC = "demo:sprites?n=2000"
 SPRITES_OPTIONS = dict(epochs=25, latent_dim=8, image_size=16, lr=3e-3, batch_size=32)
 
@@ -81,15 +80,15 @@ def test_selection_direction_points_from_a_to_b(ws):
 
 @pytest.fixture(scope="module")
 def sprites_ws():
-    from latent_explorer.pipeline import TrainOptions, train_source
-    from latent_explorer.tasks import run_task
+    from latent_explorer.pipeline.train import TrainOptions, train_source
+    from latent_explorer.infra.tasks import run_task
 
     options = TrainOptions(threads=1, seed=0, **SPRITES_OPTIONS)
     return run_task(train_source(SPRITES_SPEC, options))
 
 
 def test_covariance_direction_moves_x_more_than_raw_coefficients(sprites_ws):
-    from latent_explorer.pipeline import load_model
+    from latent_explorer.pipeline.train import load_model
 
     ws = sprites_ws
     model = load_model(ws)

@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from latent_explorer.analysis.frames import gif_bytes, grid_bytes, write_frames
+from latent_explorer.analysis.generate.frames import gif_bytes, grid_bytes, write_frames
 from latent_explorer.errors import UserError
 
 

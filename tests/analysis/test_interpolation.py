@@ -4,10 +4,10 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latent_explorer.analysis.interpolation import Interpolation, LatentGraph, interpolate, interpolate_task
-from latent_explorer.analysis.offdata import OffDataScale
+from latent_explorer.analysis.generate.interpolation import Interpolation, LatentGraph, interpolate, interpolate_task
+from latent_explorer.analysis.latent.offdata import OffDataScale
 from latent_explorer.errors import UserError
-from latent_explorer.tasks import CancelToken, Cancelled, run_task
+from latent_explorer.infra.tasks import CancelToken, Cancelled, run_task
 
 
 def _pairs_of_different_classes(labels: np.ndarray, n: int, seed: int) -> list[tuple[int, int]]:

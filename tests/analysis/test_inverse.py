@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
-from latent_explorer.analysis.inverse import InverseMap
-from latent_explorer.analysis.projection import Projection
+from latent_explorer.analysis.maps.inverse import InverseMap
+from latent_explorer.analysis.maps.projection import Projection
 from latent_explorer.errors import UserError
 
 from . import FAST_PARAMS, digit_latents

@@ -6,10 +6,10 @@ import numpy as np
 import pytest
 from sklearn.neighbors import NearestNeighbors
 
-from latent_explorer.analysis import neighbours
-from latent_explorer.analysis.neighbours import NeighbourIndex
+from latent_explorer.analysis.latent import neighbours
+from latent_explorer.analysis.latent.neighbours import NeighbourIndex
 from latent_explorer.errors import UserError
-from latent_explorer.tasks import CancelToken, Cancelled, Progress
+from latent_explorer.infra.tasks import CancelToken, Cancelled, Progress
 
 
 @pytest.fixture(scope="module")

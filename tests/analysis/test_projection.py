@@ -11,9 +11,9 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
-from latent_explorer.analysis.projection import Projection
+from latent_explorer.analysis.maps.projection import Projection
 from latent_explorer.errors import UserError
-from latent_explorer.tasks import CancelToken, Cancelled, Partial, Progress, run_task
+from latent_explorer.infra.tasks import CancelToken, Cancelled, Partial, Progress, run_task
 
 from . import FAST_PARAMS as FAST
 from . import digit_latents

@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latent_explorer.analysis.offdata import OffDataScale
-from latent_explorer.analysis.placement import place_on_map
-from latent_explorer.analysis.projection import Projection
-from latent_explorer.analysis.sampling import Samples, fit_density, sample_latents, sample_latents_task
+from latent_explorer.analysis.latent.offdata import OffDataScale
+from latent_explorer.analysis.maps.placement import place_on_map
+from latent_explorer.analysis.maps.projection import Projection
+from latent_explorer.analysis.generate.sampling import Samples, fit_density, sample_latents, sample_latents_task
 from latent_explorer.errors import UserError
-from latent_explorer.tasks import CancelToken, Cancelled, run_task
+from latent_explorer.infra.tasks import CancelToken, Cancelled, run_task
 
 
 @pytest.fixture(scope="module")

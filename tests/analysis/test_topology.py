@@ -7,7 +7,7 @@ import json
 import numpy as np
 import pytest
 
-from latent_explorer.analysis.topology import (
+from latent_explorer.analysis.latent.topology import (
     diagrams_for_json, summary_for_report, topology_summary,
 )
 from latent_explorer.errors import UserError

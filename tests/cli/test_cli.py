@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from latent_explorer.cli import main
+from latent_explorer.cli.main import main
 
 
 def make_folder(root: Path) -> Path:

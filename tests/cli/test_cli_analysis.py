@@ -7,7 +7,7 @@ import shutil
 import numpy as np
 import pytest
 
-from latent_explorer.cli import main
+from latent_explorer.cli.main import main
 from latent_explorer.workspace.session_file import load_workspace
 
 

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 from PIL import Image, ImageSequence
 
-from latent_explorer.cli import main
+from latent_explorer.cli.main import main
 from latent_explorer.workspace.generated import restore_result, stored_inputs
 from latent_explorer.workspace.session_file import load_workspace
 from latent_explorer.workspace.stored_map import restore_map
@@ -22,8 +22,8 @@ def ws_copy(saved_digits_workspace, tmp_path):
 
 
 def test_interpolate_along_the_data_writes_a_looping_gif_of_decoded_frames(ws_copy, tmp_path, capsys):
-    from latent_explorer.analysis.latents import decode_latents
-    from latent_explorer.pipeline import load_model
+    from latent_explorer.analysis.latent.latents import decode_latents
+    from latent_explorer.pipeline.train import load_model
 
     gif = tmp_path / "walk.gif"
     argv = ["interpolate", str(ws_copy), "0", "5", "--method", "path", "--steps", "12", "-o", str(gif), "--json"]

@@ -17,7 +17,7 @@ from latent_explorer.data.cache import DecodeCache
 from latent_explorer.data.folder import load_folder, load_folder_sync
 from latent_explorer.data.scan import scan_folder
 from latent_explorer.errors import UserError
-from latent_explorer.tasks import CancelToken, Cancelled, Progress
+from latent_explorer.infra.tasks import CancelToken, Cancelled, Progress
 
 LINUX = sys.platform.startswith("linux")
 

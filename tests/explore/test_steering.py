@@ -4,12 +4,12 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from latent_explorer.analysis.direction_set import directions_from_state, directions_to_state
-from latent_explorer.analysis.projection import Projection
+from latent_explorer.analysis.directions.direction_set import directions_from_state, directions_to_state
+from latent_explorer.analysis.maps.projection import Projection
 from latent_explorer.errors import UserError
-from latent_explorer.explore.map_decoder import MapDecoder
-from latent_explorer.explore.steering import STRENGTH_LIMIT, Steering
-from latent_explorer.session import Session
+from latent_explorer.session.map_decoder import MapDecoder
+from latent_explorer.session.steering import STRENGTH_LIMIT, Steering
+from latent_explorer.session.session import Session
 
 
 @pytest.fixture

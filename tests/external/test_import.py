@@ -10,12 +10,12 @@ import numpy as np
 import pytest
 import torch
 
-from latent_explorer.analysis.latents import decode_latents
-from latent_explorer.cli import main
+from latent_explorer.analysis.latent.latents import decode_latents
+from latent_explorer.cli.main import main
 from latent_explorer.errors import UserError
-from latent_explorer.external_pipeline import import_torchscript
-from latent_explorer.pipeline import load_model
-from latent_explorer.tasks import run_task
+from latent_explorer.pipeline.torchscript import import_torchscript
+from latent_explorer.pipeline.train import load_model
+from latent_explorer.infra.tasks import run_task
 from latent_explorer.workspace.session_file import load_workspace, save_workspace
 
 from .conftest import LATENT, Decoder, Generator, save_script

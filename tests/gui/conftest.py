@@ -22,7 +22,7 @@ def window(qtbot):
 def _renderer_compiled():
     """As the app does at start-up (in the background): the map's numba kernels compiled, so a
     test timing the GUI thread measures the app, not a cold compile on the first draw."""
-    from latent_explorer.gui.scatter import warm_up
+    from latent_explorer.gui.map2d.scatter import warm_up
 
     warm_up()
 
@@ -31,7 +31,6 @@ def _renderer_compiled():
 def _collect_garbage_in_the_gui_thread(qapp):
     """As the app does (`gui.gc_guard`): a closed test window freed by a worker thread's garbage
     collection would run Qt destructors outside the GUI thread and can deadlock."""
-    from latent_explorer.gui import gc_guard
-
+    from latent_explorer.gui.threads import gc_guard
     gc_guard.install(qapp)
     yield

@@ -1,10 +1,10 @@
 """The first launch opens onto the shipped digits demo: a populated window at once, no training."""
 from __future__ import annotations
 
-from latent_explorer.analysis.diagnostics import trustworthiness_continuity
+from latent_explorer.analysis.report.diagnostics import trustworthiness_continuity
 from latent_explorer.gui import first_run
 from latent_explorer.gui.settings import AppSettings
-from latent_explorer.resources import resource_path
+from latent_explorer.infra.resources import resource_path
 
 from .helpers import LONG
 

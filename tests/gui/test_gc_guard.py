@@ -7,9 +7,7 @@ import weakref
 
 from PySide6.QtCore import QObject
 
-from latent_explorer.gui import gc_guard
-
-
+from latent_explorer.gui.threads import gc_guard
 class Holder:
     def __init__(self) -> None:
         self.obj = QObject()

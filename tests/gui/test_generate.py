@@ -8,7 +8,7 @@ from PIL import Image
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QApplication, QFileDialog
 
-from latent_explorer.gui.generate_actions import RESTORE
+from latent_explorer.gui.actions.generate_actions import RESTORE
 
 from .helpers import LONG
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 import threading
 import time
 
-from latent_explorer.gui.latest_worker import LatestOnlyWorker
+from latent_explorer.gui.threads.latest_worker import LatestOnlyWorker
 
 
 def _job(seconds: float, where: list):

@@ -10,8 +10,8 @@ from PySide6.QtGui import QKeySequence
 from PySide6.QtWidgets import QApplication, QMessageBox
 
 from latent_explorer.gui.main_window import MainWindow, about_text
-from latent_explorer.gui.workers import TaskRunner
-from latent_explorer.tasks import Cancelled, Progress
+from latent_explorer.gui.threads.workers import TaskRunner
+from latent_explorer.infra.tasks import Cancelled, Progress
 
 from .helpers import LONG, Heartbeat, hover, set_options
 

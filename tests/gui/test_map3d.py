@@ -12,8 +12,8 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QImage, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
-from latent_explorer.gui.camera3d import DEGREES_PER_PIXEL
-from latent_explorer.gui.map_view import PICK_RADIUS
+from latent_explorer.gui.render.camera3d import DEGREES_PER_PIXEL
+from latent_explorer.gui.map2d.map_view import PICK_RADIUS
 
 from .helpers import LONG, hover, run_gl_window
 
@@ -221,8 +221,8 @@ def test_3d_tsne_animates_while_it_runs_and_a_cancelled_map_leaves_the_3d_one(wi
 
 
 GL_BODY = """
-    from latent_explorer.gui.scatter import renderer_info
-    from latent_explorer.gui.scatter3d import render_cloud, ring_stamps
+    from latent_explorer.gui.map2d.scatter import renderer_info
+    from latent_explorer.gui.render.scatter3d import render_cloud, ring_stamps
     img = rgb(canvas.grabFramebuffer()).astype(int)
     lit = (img.max(2) - img.min(2)) > 40
     cw, ch, dpr = canvas.device_size()

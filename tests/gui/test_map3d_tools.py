@@ -11,11 +11,11 @@ from PIL import Image
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
-from latent_explorer.gui.atlas import AtlasLayer
-from latent_explorer.gui.map3d_marks import EDIT_HEAD, KEPT
-from latent_explorer.gui.map_overlays import ON_PATH, SAMPLE
-from latent_explorer.gui.map_view import PICK_RADIUS
-from latent_explorer.gui.selection3d import DEPTH_RADIUS
+from latent_explorer.gui.map2d.atlas import AtlasLayer
+from latent_explorer.gui.map3d.marks import EDIT_HEAD, KEPT
+from latent_explorer.gui.map2d.overlays import ON_PATH, SAMPLE
+from latent_explorer.gui.map2d.map_view import PICK_RADIUS
+from latent_explorer.gui.map3d.selection3d import DEPTH_RADIUS
 
 from .helpers import LONG, hover, run_gl_window
 from .test_map3d import drag, open_in_3d, pixels, send_mouse
@@ -91,7 +91,7 @@ def test_slider_edit_arrow_and_kept_edits_are_drawn_on_the_3d_map(window, qtbot,
 
 
 def test_marks_behind_the_camera_are_not_drawn(window, qtbot):
-    from latent_explorer.gui.map3d_marks import Line, Symbols, brush, pen
+    from latent_explorer.gui.map3d.marks import Line, Symbols, brush, pen
 
     view = window.map_view3d
     window.map_stack.setCurrentWidget(view)
@@ -261,7 +261,7 @@ def test_export_map_picture_while_3d_shows_is_the_3d_map(window, qtbot, saved_di
 
 
 GL_BODY = """
-    from latent_explorer.gui.atlas import AtlasLayer
+    from latent_explorer.gui.map2d.atlas import AtlasLayer
     plain = rgb(canvas.grabFramebuffer())
     atlas = AtlasLayer(w.map_view.plotItem, w.steering, view)
     shown = []

@@ -12,7 +12,7 @@ from PySide6.QtGui import QImage
 from PySide6.QtWidgets import QApplication, QDialogButtonBox, QMessageBox
 from torch import nn
 
-from latent_explorer.explore.colouring import colour_options
+from latent_explorer.session.colouring import colour_options
 
 from .helpers import LONG, Heartbeat, hover, set_options
 

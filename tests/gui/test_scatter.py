@@ -17,11 +17,11 @@ from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
-from latent_explorer.gui import hit_test
-from latent_explorer.gui.hit_test import PointPicker
-from latent_explorer.gui.scatter import (GLScatterItem, RasterScatterItem, choose_renderer, legend_proxy,
+from latent_explorer.gui.render import hit_test
+from latent_explorer.gui.render.hit_test import PointPicker
+from latent_explorer.gui.map2d.scatter import (GLScatterItem, RasterScatterItem, choose_renderer, legend_proxy,
                                          make_scatter_item, renderer_info)
-from latent_explorer.gui.selection_tools import SelectionTool
+from latent_explorer.gui.map2d.selection_tools import SelectionTool
 
 RED, BLUE, GREEN = (220, 20, 20, 255), (20, 20, 220, 255), (0, 160, 0, 255)
 WHITE = (255, 255, 255, 255)
@@ -327,8 +327,7 @@ def test_offscreen_chooses_raster_and_the_variable_overrides(monkeypatch):
 
 
 def test_software_renderers_are_recognised(monkeypatch):
-    from latent_explorer.gui import scatter_gl
-
+    from latent_explorer.gui.render import scatter_gl
     monkeypatch.delenv("LATENT_EXPLORER_RENDERER", raising=False)
     for renderer, software in [("llvmpipe (LLVM 15.0.6, 256 bits)", True), ("softpipe", True),
                                ("Microsoft Basic Render Driver", True), ("NVIDIA GeForce RTX 3080/PCIe/SSE2", False),
@@ -348,7 +347,7 @@ GL_SCRIPT = textwrap.dedent("""
     import pyqtgraph as pg
     from PySide6.QtCore import QPoint, QPointF
     from PySide6.QtWidgets import QApplication
-    from latent_explorer.gui.scatter import GLScatterItem, prepare_view, renderer_info
+    from latent_explorer.gui.map2d.scatter import GLScatterItem, prepare_view, renderer_info
     app = QApplication([])
     w = pg.PlotWidget(background="w")
     item = GLScatterItem(size_px=5)

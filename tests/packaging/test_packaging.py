@@ -14,8 +14,7 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from latent_explorer import resources
-
+from latent_explorer.infra import resources
 ROOT = Path(__file__).resolve().parents[2]
 ICONS = ROOT / "resources" / "icons"
 sys.path.insert(0, str(ROOT / "packaging" / "pyinstaller"))

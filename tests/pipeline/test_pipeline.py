@@ -2,11 +2,11 @@
 import numpy as np
 import pytest
 
-from latent_explorer.analysis.latents import decode_latents, encode_dataset, reconstruct
+from latent_explorer.analysis.latent.latents import decode_latents, encode_dataset, reconstruct
 from latent_explorer.data.sources import reload_source
 from latent_explorer.errors import UserError
-from latent_explorer.pipeline import TrainOptions, continue_training, load_model, train_source
-from latent_explorer.tasks import CancelToken, Progress, run_task
+from latent_explorer.pipeline.train import TrainOptions, continue_training, load_model, train_source
+from latent_explorer.infra.tasks import CancelToken, Progress, run_task
 from latent_explorer.workspace.session_file import load_workspace, save_workspace
 
 REPORT_KEYS = {

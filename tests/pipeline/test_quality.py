@@ -2,8 +2,8 @@
 import numpy as np
 import pytest
 
-from latent_explorer.pipeline import TrainOptions, train_dataset, train_source
-from latent_explorer.tasks import run_task
+from latent_explorer.pipeline.train import TrainOptions, train_dataset, train_source
+from latent_explorer.infra.tasks import run_task
 from tests.photo_folder import build_photo_folder
 
 pytestmark = pytest.mark.slow

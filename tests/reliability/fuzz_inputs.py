@@ -131,7 +131,7 @@ def decode_or_skip(path, size: int) -> str:
 def open_or_refuse(path) -> str:
     """"opened" (and used as the app would) or "refused" with one clear message."""
     from latent_explorer.errors import UserError
-    from latent_explorer.session import Session
+    from latent_explorer.session.session import Session
     from latent_explorer.workspace.session_file import load_workspace
 
     try:

@@ -16,7 +16,7 @@ import numpy as np
 import pytest
 from PIL import Image
 
-from latent_explorer.cli import main
+from latent_explorer.cli.main import main
 from latent_explorer.data.cache import DecodeCache
 from latent_explorer.data.folder import load_folder_sync
 from tests.data.test_folder import build_hostile

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from latent_explorer.errors import WorkspaceError
-from latent_explorer.session import Session
+from latent_explorer.session.session import Session
 from latent_explorer.workspace.session_file import load_workspace
 from tests.reliability.mounts import remount_read_only, tmpfs
 
@@ -82,7 +82,7 @@ AS_USER = textwrap.dedent(
     import json, os, sys
     import numpy as np
     from latent_explorer.errors import WorkspaceError
-    from latent_explorer.session import Session
+    from latent_explorer.session.session import Session
     from latent_explorer.workspace.session_file import load_workspace
     locked, elsewhere = sys.argv[1], sys.argv[2]
     s = Session()

@@ -3,7 +3,7 @@ import pytest
 
 from latent_explorer.errors import UserError
 from latent_explorer.models.config import ModelConfig
-from latent_explorer.tasks import CancelToken, Partial, Progress
+from latent_explorer.infra.tasks import CancelToken, Partial, Progress
 from latent_explorer.training.split import make_split
 from latent_explorer.training.state import EpochReport
 from latent_explorer.training.trainer import Trainer

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from latent_explorer.session import Session
-from latent_explorer.tasks import run_task
+from latent_explorer.session.session import Session
+from latent_explorer.infra.tasks import run_task
 from latent_explorer.workspace.session_file import load_workspace
 from latent_explorer.workspace.stored_map import OTHER_MAP_KEY, restore_map
 

@@ -1,0 +1,397 @@
+"""Latent directions (labels, attributes, selections, PCA, single dimensions), editing along
+them in units of the data's spread, and a decode/re-encode monotonicity score.
+
+For a continuous attribute the direction is cov(z, attribute): the raw unit vector of regression
+coefficients leans on unused dimensions and walking it barely moves the attribute.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any, Callable, Sequence
+
+import numpy as np
+
+_EPS = 1e-12
+
+
+@dataclass
+class Direction:
+    """``unit`` (D,) has norm 1; ``spread`` is the std of the data's latents projected on it."""
+
+    name: str
+    unit: np.ndarray
+    kind: str
+    score: float | None = None
+    score_name: str = ""
+    spread: float = 1.0
+    monotonicity: dict[str, Any] | None = None
+    meta: dict[str, Any] = field(default_factory=dict)
+
+    def project(self, z: np.ndarray) -> np.ndarray:
+        return np.asarray(z, np.float64) @ self.unit
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "name": self.name,
+            "kind": self.kind,
+            "unit": [float(v) for v in self.unit],
+            "score": None if self.score is None else float(self.score),
+            "score_name": self.score_name,
+            "spread": float(self.spread),
+            "monotonicity": self.monotonicity,
+        }
+
+
+def _unit(v: np.ndarray) -> np.ndarray:
+    v = np.asarray(v, np.float64).ravel()
+    n = float(np.linalg.norm(v))
+    if not np.isfinite(n) or n < _EPS:
+        raise ValueError("the direction is zero: the two groups have the same mean latent")
+    return v / n
+
+
+def _spread(z: np.ndarray, unit: np.ndarray) -> float:
+    s = float(np.std(np.asarray(z, np.float64) @ unit)) if len(z) > 1 else 0.0
+    return s if s > _EPS else 1.0
+
+
+def _split(n: int, train_idx, val_idx, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+    """The caller's split; the complement of whichever half is given; else a fixed 80/20."""
+    if train_idx is None and val_idx is None:
+        perm = np.random.default_rng(seed).permutation(n)
+        train_idx = np.sort(perm[: max(1, int(round(0.8 * n)))])
+    if val_idx is None:
+        val_idx = np.setdiff1d(np.arange(n), train_idx)
+    if train_idx is None:
+        train_idx = np.setdiff1d(np.arange(n), val_idx)
+    return np.asarray(train_idx), np.asarray(val_idx)
+
+
+def _as_mask(labels: np.ndarray, which) -> np.ndarray:
+    if which is None:
+        return np.zeros(len(labels), bool)
+    values = np.atleast_1d(np.asarray(which))
+    return np.isin(labels, values)
+
+
+def _balanced_accuracy(proj: np.ndarray, y: np.ndarray, threshold: float) -> float:
+    pred = proj > threshold
+    pos, neg = y, ~y
+    tpr = float(np.mean(pred[pos])) if pos.any() else 0.0
+    tnr = float(np.mean(~pred[neg])) if neg.any() else 0.0
+    return 0.5 * (tpr + tnr)
+
+
+def _fit_threshold(proj: np.ndarray, y: np.ndarray) -> float:
+    """The cut on the projection with the best balanced accuracy (positives above it)."""
+    order = np.argsort(proj, kind="stable")
+    p, yy = proj[order], y[order]
+    n_pos, n_neg = max(int(yy.sum()), 1), max(int((~yy).sum()), 1)
+    # cut after position i: everything <= p[i] is called negative
+    neg_below = np.cumsum(~yy) / n_neg
+    pos_above = 1.0 - np.cumsum(yy) / n_pos
+    bal = 0.5 * (neg_below + pos_above)
+    valid = np.r_[p[1:] > p[:-1], True]  # cut only between distinct values
+    bal = np.where(valid, bal, -1.0)
+    i = int(np.argmax(bal))
+    if bal[i] <= 0.5:  # no cut beats calling everything positive
+        return float(p[0] - 1.0)
+    return float(p[i] + p[i + 1]) / 2 if i + 1 < len(p) else float(p[i])
+
+
+def direction_from_groups(
+    z: np.ndarray,
+    labels: np.ndarray,
+    positive,
+    negative=None,
+    method: str = "mean-diff",
+    train_idx: np.ndarray | None = None,
+    val_idx: np.ndarray | None = None,
+    name: str | None = None,
+) -> Direction:
+    """From the ``negative`` group (everyone else when None) towards the ``positive`` one.
+    ``positive``/``negative`` are a label value or a list of them. ``method`` is "mean-diff"
+    (difference of group means) or "logistic" (normal of a logistic-regression boundary).
+    Score: held-out balanced accuracy of the projection, its threshold fitted on train."""
+    z = np.asarray(z, np.float64)
+    labels = np.asarray(labels)
+    pos = _as_mask(labels, positive)
+    neg = ~pos if negative is None else _as_mask(labels, negative) & ~pos
+    if negative is None and np.issubdtype(labels.dtype, np.integer):
+        neg &= labels >= 0  # -1 marks an unknown label
+    tr, va = _split(len(z), train_idx, val_idx)
+    tr = tr[pos[tr] | neg[tr]]
+    va = va[pos[va] | neg[va]]
+    if not pos[tr].any() or not neg[tr].any():
+        raise ValueError("both groups need members in the training split")
+    if method == "mean-diff":
+        unit = _unit(z[tr][pos[tr]].mean(0) - z[tr][neg[tr]].mean(0))
+    elif method == "logistic":
+        from sklearn.linear_model import LogisticRegression
+
+        clf = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced")
+        clf.fit(z[tr], pos[tr])
+        unit = _unit(clf.coef_[0])
+    else:
+        raise ValueError(f"unknown method '{method}' (use mean-diff or logistic)")
+    threshold = _fit_threshold(z[tr] @ unit, pos[tr])
+    score = _balanced_accuracy(z[va] @ unit, pos[va], threshold) if len(va) else None
+    if name is None:
+        neg_name = "rest" if negative is None else _label_text(negative)
+        name = f"{_label_text(positive)} vs {neg_name}"
+    return Direction(
+        name=name,
+        unit=unit,
+        kind=method,
+        score=score,
+        score_name="held-out balanced accuracy",
+        spread=_spread(z, unit),
+        meta={"threshold": threshold},
+    )
+
+
+def _label_text(which) -> str:
+    values = np.atleast_1d(np.asarray(which))
+    return "+".join(str(v) for v in values)
+
+
+def direction_from_attribute(
+    z: np.ndarray,
+    values: np.ndarray,
+    train_idx: np.ndarray | None = None,
+    val_idx: np.ndarray | None = None,
+    name: str = "attribute",
+    method: str = "covariance",
+) -> Direction:
+    """Direction along which a continuous attribute grows: cov(z, attribute) over the training
+    split, normalised. ``method="coefficient"`` gives the raw unit vector of multiple-regression
+    coefficients instead — kept for comparison only: it leans on unused dimensions and walking
+    it barely moves the attribute. Score: held-out R² of a 1-D linear fit from the projection."""
+    z = np.asarray(z, np.float64)
+    values = np.asarray(values, np.float64)
+    tr, va = _split(len(z), train_idx, val_idx)
+    tr = tr[np.isfinite(values[tr])]
+    va = va[np.isfinite(values[va])]
+    if len(tr) < 3:
+        raise ValueError(f"too few known values of '{name}' to fit a direction")
+    zt, vt = z[tr], values[tr]
+    if method == "covariance":
+        unit = _unit((zt - zt.mean(0)).T @ (vt - vt.mean()) / len(tr))
+    elif method == "coefficient":
+        from sklearn.linear_model import LinearRegression
+
+        unit = _unit(LinearRegression().fit(zt, vt).coef_)
+    else:
+        raise ValueError(f"unknown method '{method}' (use covariance or coefficient)")
+    p_tr = zt @ unit
+    slope, intercept = np.polyfit(p_tr, vt, 1) if np.ptp(p_tr) > 0 else (0.0, vt.mean())
+    score = None
+    if len(va) >= 2 and np.ptp(values[va]) > 0:
+        from sklearn.metrics import r2_score  # imported when used: the window opens without it
+
+        score = float(r2_score(values[va], slope * (z[va] @ unit) + intercept))
+    return Direction(
+        name=name,
+        unit=unit,
+        kind=method,
+        score=score,
+        score_name="held-out R²",
+        spread=_spread(z, unit),
+        meta={"slope": float(slope), "intercept": float(intercept)},
+    )
+
+
+def direction_from_selections(
+    z: np.ndarray, idx_a: Sequence[int], idx_b: Sequence[int], name: str = "A → B"
+) -> Direction:
+    """From the mean latent of selection A to that of selection B."""
+    z = np.asarray(z, np.float64)
+    a, b = np.asarray(idx_a, int), np.asarray(idx_b, int)
+    if len(a) == 0 or len(b) == 0:
+        raise ValueError("both selections need at least one point")
+    unit = _unit(z[b].mean(0) - z[a].mean(0))
+    return Direction(name=name, unit=unit, kind="selection", spread=_spread(z, unit))
+
+
+def make_conditional(
+    direction: Direction, others: Sequence[Direction], z: np.ndarray | None = None
+) -> Direction:
+    """``direction`` with its components along ``others`` removed (Gram–Schmidt against an
+    orthonormal basis of them), renormalised. Pass the latents ``z`` to re-measure the spread;
+    without them the original spread is kept. The held-out score no longer applies: None."""
+    if not others:
+        return direction
+    basis = np.stack([np.asarray(o.unit, np.float64) for o in others], axis=1)
+    q, r = np.linalg.qr(basis)
+    q = q[:, np.abs(np.diag(r)) > 1e-10]
+    v = np.asarray(direction.unit, np.float64)
+    for _ in range(2):  # twice for numerical orthogonality
+        v = v - q @ (q.T @ v)
+    if np.linalg.norm(v) < 1e-8:
+        raise ValueError(f"'{direction.name}' lies entirely within the other directions")
+    unit = _unit(v)
+    for _ in range(2):
+        unit = _unit(unit - q @ (q.T @ unit))
+    return Direction(
+        name=direction.name + " | not " + ", ".join(o.name for o in others),
+        unit=unit,
+        kind="conditional",
+        score=None,
+        score_name=direction.score_name,
+        spread=direction.spread if z is None else _spread(z, unit),
+        meta={"base": direction.name, "conditioned_on": [o.name for o in others]},
+    )
+
+
+def principal_directions(z: np.ndarray, k: int = 10) -> list[Direction]:
+    """Principal axes of the latents (GANSpace), by decreasing variance. Score: explained
+    variance ratio; spread: the standard deviation along the axis."""
+    z = np.asarray(z, np.float64)
+    zc = z - z.mean(0)
+    _, s, vt = np.linalg.svd(zc, full_matrices=False)
+    var = s**2 / max(len(z) - 1, 1)
+    total = float(var.sum()) or 1.0
+    out = []
+    for i in range(min(k, len(vt))):
+        u = vt[i]
+        u = u if u[np.argmax(np.abs(u))] >= 0 else -u  # deterministic sign
+        out.append(
+            Direction(
+                name=f"PC{i + 1}",
+                unit=u,
+                kind="pca",
+                score=float(var[i] / total),
+                score_name="explained variance ratio",
+                spread=float(np.sqrt(var[i])) if var[i] > _EPS else 1.0,
+            )
+        )
+    return out
+
+
+def dimension_directions(
+    latents_mean: np.ndarray, logvar: np.ndarray | None = None, k: int | None = None
+) -> list[Direction]:
+    """One direction per latent dimension, ranked by mean KL to the prior for a VAE
+    (0.5·(μ² + σ² − 1 − log σ²) averaged over the data) or by variance for an AE."""
+    mu = np.asarray(latents_mean, np.float64)
+    if logvar is not None:
+        lv = np.asarray(logvar, np.float64)
+        rank = (0.5 * (mu**2 + np.exp(lv) - 1.0 - lv)).mean(0)
+        score_name = "KL (nats)"
+    else:
+        rank = mu.var(0)
+        score_name = "variance"
+    order = np.argsort(-rank, kind="stable")[: k or mu.shape[1]]
+    std = mu.std(0)
+    out = []
+    for d in order:
+        unit = np.zeros(mu.shape[1])
+        unit[d] = 1.0
+        out.append(
+            Direction(
+                name=f"z{d}",
+                unit=unit,
+                kind="dimension",
+                score=float(rank[d]),
+                score_name=score_name,
+                spread=float(std[d]) if std[d] > _EPS else 1.0,
+                meta={"dim": int(d)},
+            )
+        )
+    return out
+
+
+def edit(
+    z0: np.ndarray,
+    directions: Direction | Sequence[Direction],
+    strengths: float | Sequence[float],
+) -> np.ndarray:
+    """z0 + Σ strengthᵢ · spreadᵢ · unitᵢ, for one latent (D,) or a batch (N, D)."""
+    if isinstance(directions, Direction):
+        directions = [directions]
+    strengths = np.atleast_1d(np.asarray(strengths, np.float64))
+    if len(strengths) == 1 and len(directions) > 1:
+        strengths = np.repeat(strengths, len(directions))
+    if len(strengths) != len(directions):
+        raise ValueError("give one strength per direction")
+    z = np.asarray(z0, np.float64).copy()
+    for d, s in zip(directions, strengths):
+        z = z + s * d.spread * np.asarray(d.unit, np.float64)
+    return z
+
+
+class Predictor:
+    """Latent → attribute value; ``value_range`` is the attribute's range on the data."""
+
+    def __init__(self, fn: Callable[[np.ndarray], np.ndarray], value_range: float):
+        self.fn = fn
+        self.value_range = float(value_range)
+
+    def __call__(self, z: np.ndarray) -> np.ndarray:
+        return np.asarray(self.fn(np.atleast_2d(np.asarray(z, np.float64))), np.float64)
+
+
+def fit_predictor(z: np.ndarray, values: np.ndarray, train_idx: np.ndarray | None = None) -> Predictor:
+    """Linear regression from every latent dimension to a continuous attribute."""
+    from sklearn.linear_model import LinearRegression
+
+    z = np.asarray(z, np.float64)
+    values = np.asarray(values, np.float64)
+    tr = np.arange(len(z)) if train_idx is None else np.asarray(train_idx)
+    tr = tr[np.isfinite(values[tr])]
+    reg = LinearRegression().fit(z[tr], values[tr])
+    known = values[np.isfinite(values)]
+    return Predictor(reg.predict, float(np.ptp(known)) if len(known) else 1.0)
+
+
+def monotonicity(
+    model,
+    z_start: np.ndarray,
+    direction: Direction,
+    predictor: Callable[[np.ndarray], np.ndarray],
+    n_steps: int = 11,
+    span: float = 2.0,
+    value_range: float | None = None,
+) -> dict[str, Any]:
+    """Walk ``z_start`` over ±``span`` spreads along ``direction``, decode, re-encode and apply
+    ``predictor``. Returns ``spearman`` (step index vs predicted value; signed) and ``moved``
+    (|end − start| of the prediction as a share of the attribute's range: ``value_range`` or
+    ``predictor.value_range``). ``z_start`` may be one latent (D,) or several (M, D): the
+    figures are then averaged over the walks; ``predicted`` is the mean curve."""
+    import torch
+    from scipy.stats import spearmanr
+
+    from latent_explorer.analysis.latent.latents import decode_latents
+
+    rng_value = value_range if value_range is not None else getattr(predictor, "value_range", None)
+    if not rng_value:
+        raise ValueError("give value_range: the attribute's range on the data")
+    starts = np.atleast_2d(np.asarray(z_start, np.float64))
+    t = np.linspace(-span, span, n_steps) * direction.spread
+    walk = starts[:, None, :] + t[None, :, None] * np.asarray(direction.unit)[None, None, :]
+    images = decode_latents(model, walk.reshape(-1, walk.shape[-1]))
+    x = torch.from_numpy(images.astype(np.float32) / 255.0).permute(0, 3, 1, 2).contiguous()
+    was_training = model.training
+    model.eval()
+    with torch.no_grad():
+        mu, _ = model.encode(x.to(next(model.parameters()).device))
+    model.train(was_training)
+    pred = np.asarray(predictor(mu.cpu().numpy().astype(np.float64)), np.float64)
+    pred = pred.reshape(len(starts), n_steps)
+    rhos, moved = [], []
+    steps = np.arange(n_steps)
+    for row in pred:
+        rho = spearmanr(steps, row).statistic if np.ptp(row) > 0 else 0.0
+        rhos.append(0.0 if not np.isfinite(rho) else float(rho))
+        moved.append(abs(float(row[-1] - row[0])) / float(rng_value))
+    return {
+        "spearman": float(np.mean(rhos)),
+        "moved": float(np.mean(moved)),
+        "predicted": [float(v) for v in pred.mean(0)],
+        "n_walks": len(starts),
+    }
+
+
+def with_monotonicity(direction: Direction, result: dict[str, Any]) -> Direction:
+    """A copy of ``direction`` carrying a :func:`monotonicity` result (spearman, moved)."""
+    return replace(direction, monotonicity={k: result[k] for k in ("spearman", "moved")})

@@ -1,0 +1,223 @@
+"""New latents drawn from the model's prior (a VAE's N(0, I)) or from a density fitted to the
+data latents (an autoencoder has no prior), with a temperature, each judged on or off the data.
+
+"auto" takes the normal prior for models trained towards one (VAE, β-VAE, a GAN generator)
+unless most draws from it land off the data — a VAE whose reconstruction term dominates its KL
+term leaves its latents far from N(0, I) (the digits demo VAE: mean latent 5.2 from the origin,
+every prior draw off the data) — and the fitted density otherwise; ``Samples.note`` says why.
+
+The density is a Gaussian mixture with full covariances (scikit-learn), its number of
+components the one of 1, 2, 4, 8, 16 with the lowest BIC, fitted on at most 10,000 latents
+(a fixed random subset beyond that). Temperature T scales every covariance by T² (the prior's
+too): T < 1 draws typical latents, T > 1 adventurous ones; component weights are kept."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+import numpy as np
+
+from latent_explorer.errors import UserError
+from latent_explorer.infra.tasks import CancelToken, Progress, Task, run_task
+from latent_explorer.analysis.latent.offdata import OffDataScale, as_data_latents
+
+PRIORS = ("auto", "normal", "density")
+NORMAL_PRIOR_KINDS = ("vae", "beta-vae", "generator")  # models whose latents follow N(0, I)
+COMPONENT_CHOICES = (1, 2, 4, 8, 16)
+MAX_FIT = 10_000
+MAX_SAMPLES = 100_000
+PROBE = 256  # prior draws "auto" checks against the data
+
+
+@dataclass
+class LatentDensity:
+    """A fitted Gaussian mixture: ``weights`` (K,), ``means`` (K, D), ``cholesky`` (K, D, D)
+    lower factors of the covariances; ``bic`` maps each tried component count to its BIC."""
+
+    weights: np.ndarray
+    means: np.ndarray
+    cholesky: np.ndarray
+    bic: dict[int, float]
+
+    @property
+    def n_components(self) -> int:
+        return len(self.weights)
+
+    def sample(self, n: int, temperature: float = 1.0, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
+        """(latents (n, D) float32, component of each (n,) int64)."""
+        rng = np.random.default_rng(seed)
+        comp = rng.choice(self.n_components, size=n, p=self.weights)
+        eps = rng.standard_normal((n, self.means.shape[1]))
+        z = self.means[comp] + temperature * np.einsum("nij,nj->ni", self.cholesky[comp], eps)
+        return z.astype(np.float32), comp.astype(np.int64)
+
+
+def fit_density_task(latents, seed: int = 0, cancel: CancelToken | None = None) -> Task:
+    """Task: the `LatentDensity` of ``latents`` (N, D); a Progress per component count tried."""
+    from sklearn.mixture import GaussianMixture
+
+    z = as_data_latents(latents).astype(np.float64)
+    n, d = z.shape
+    if n < 2:
+        raise UserError("fitting a density needs at least 2 latents")
+    if n > MAX_FIT:
+        z = z[np.sort(np.random.default_rng(seed).choice(n, MAX_FIT, replace=False))]
+    # every component needs more points than its covariance has free directions
+    choices = [c for c in COMPONENT_CHOICES if c == 1 or len(z) >= 2 * c * (d + 1)]
+    reg = 1e-6 * max(float(z.var(axis=0).mean()), 1e-12)
+    best, bic = None, {}
+    for i, c in enumerate(choices):
+        if cancel is not None:
+            cancel.raise_if_cancelled()
+        yield Progress(i, len(choices), f"fitting a {c}-component density")
+        gm = GaussianMixture(c, covariance_type="full", reg_covar=reg, random_state=seed, max_iter=200)
+        gm.fit(z)
+        bic[c] = float(gm.bic(z))
+        if best is None or bic[c] < bic[best.n_components]:
+            best = gm
+    yield Progress(len(choices), len(choices), f"density: {best.n_components} components")
+    chol = np.linalg.cholesky(best.covariances_)
+    return LatentDensity(best.weights_ / best.weights_.sum(), best.means_, chol, bic)
+
+
+def fit_density(latents, seed: int = 0) -> LatentDensity:
+    return run_task(fit_density_task(latents, seed))
+
+
+@dataclass
+class Samples:
+    """``latents`` (n, D) float32 drawn from ``prior`` ("normal" or "density") at
+    ``temperature``; for each, ``distance_ratio`` and ``off_data`` as in `Interpolation`, the
+    nearest data latent (``nearest`` index, ``nearest_distance``) and, for the density, the
+    mixture ``component`` (-1 for the normal prior). ``note``: why "auto" chose what it chose,
+    when that is not the obvious choice. ``positions``: map positions, when a caller placed them
+    (`placement.place_on_map`)."""
+
+    KIND: ClassVar[str] = "samples"
+
+    latents: np.ndarray
+    prior: str
+    temperature: float
+    seed: int
+    distance_ratio: np.ndarray
+    off_data: np.ndarray
+    threshold: float
+    nearest: np.ndarray
+    nearest_distance: np.ndarray
+    component: np.ndarray
+    n_components: int = 0
+    note: str | None = None
+    positions: np.ndarray | None = None
+
+    def __len__(self) -> int:
+        return len(self.latents)
+
+    @property
+    def n_off_data(self) -> int:
+        return int(np.count_nonzero(self.off_data))
+
+    def to_dict(self) -> dict[str, Any]:
+        out = {
+            "prior": self.prior, "temperature": self.temperature, "seed": self.seed, "n": len(self),
+            "n_components": self.n_components, "n_off_data": self.n_off_data,
+            "threshold": round(self.threshold, 4), "off_data": self.off_data.tolist(),
+            "distance_ratio": [round(float(r), 4) for r in self.distance_ratio],
+            "nearest": self.nearest.tolist(), "note": self.note,
+        }
+        if self.positions is not None:
+            out["positions"] = np.round(self.positions, 4).tolist()
+        return out
+
+    def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
+        meta = {"prior": self.prior, "temperature": self.temperature, "seed": self.seed,
+                "threshold": self.threshold, "n_components": self.n_components, "note": self.note}
+        arrays = {name: getattr(self, name) for name in _ARRAYS}
+        if self.positions is not None:
+            arrays["positions"] = self.positions
+        return meta, arrays
+
+    @classmethod
+    def from_state(cls, meta: dict[str, Any], arrays: dict[str, np.ndarray]) -> Samples:
+        out = cls(
+            prior=str(meta["prior"]), temperature=float(meta["temperature"]), seed=int(meta["seed"]),
+            threshold=float(meta["threshold"]), n_components=int(meta.get("n_components", 0)),
+            note=None if meta.get("note") is None else str(meta["note"]), positions=arrays.get("positions"), **{name: arrays[name] for name in _ARRAYS},
+        )
+        n = len(out.latents)
+        if out.latents.ndim != 2 or any(len(arrays[name]) != n for name in _ARRAYS):
+            raise UserError("the saved samples are damaged")
+        return out
+
+
+_ARRAYS = ("latents", "distance_ratio", "off_data", "nearest", "nearest_distance", "component")
+
+
+def resolve_prior(prior: str, model_kind: str | None, scale: OffDataScale | None = None,
+                  seed: int = 0) -> tuple[str, str | None]:
+    """("normal" | "density", note): "auto" takes the normal prior for models trained towards
+    one (``model_kind`` in `NORMAL_PRIOR_KINDS`) — unless, given the data's ``scale``, more than
+    half of `PROBE` draws from N(0, I) land off the data — and the fitted density otherwise."""
+    if prior not in PRIORS:
+        raise UserError(f"unknown prior {prior!r}: choose one of {', '.join(PRIORS)}")
+    if prior != "auto":
+        return prior, None
+    if model_kind not in NORMAL_PRIOR_KINDS:
+        return "density", None
+    if scale is None:
+        return "normal", None
+    probe = np.random.default_rng(seed).standard_normal((PROBE, scale.latents.shape[1]))
+    off = float(scale.flag(scale.ratio(probe)).mean())
+    if off <= 0.5:
+        return "normal", None
+    return "density", (f"{off:.0%} of draws from N(0, I) land off the data (this model's latents "
+                       "do not follow its prior): sampled from a density fitted to the latents")
+
+
+def sample_latents_task(
+    latents, n: int = 16, temperature: float = 1.0, prior: str = "auto", seed: int = 0,
+    model_kind: str | None = "vae", density: LatentDensity | None = None,
+    scale: OffDataScale | None = None, cancel: CancelToken | None = None,
+) -> Task:
+    """Task form of `sample_latents` (fitting the density is the long part)."""
+    z = as_data_latents(latents)
+    if isinstance(n, bool) or not isinstance(n, (int, np.integer)) or not 1 <= n <= MAX_SAMPLES:
+        raise UserError(f"the number of samples must be a whole number from 1 to {MAX_SAMPLES:,}, got {n!r}")
+    if not (isinstance(temperature, (int, float, np.number)) and 0 < temperature <= 10):
+        raise UserError(f"the temperature must be above 0 and at most 10, got {temperature!r}")
+    if scale is None:
+        scale = yield from OffDataScale.fit_task(z, cancel=cancel)
+    kind, note = resolve_prior(prior, model_kind, scale, seed)
+    if kind == "normal":
+        rng = np.random.default_rng(seed)
+        out = (temperature * rng.standard_normal((int(n), z.shape[1]))).astype(np.float32)
+        comp, n_comp = np.full(int(n), -1, np.int64), 0
+    else:
+        if density is None or density.means.shape[1] != z.shape[1]:
+            density = yield from fit_density_task(z, seed, cancel)
+        out, comp = density.sample(int(n), float(temperature), seed)
+        n_comp = density.n_components
+    idx, dist = scale.nearest(out)
+    ratio = (dist[:, 0] / scale.spacing).astype(np.float32)
+    yield Progress(1, 1, f"{n} samples")
+    return Samples(
+        out, kind, float(temperature), int(seed), ratio, scale.flag(ratio), scale.threshold,
+        idx[:, 0], dist[:, 0], comp, n_comp, note,
+    )
+
+
+def sample_latents(
+    latents, n: int = 16, temperature: float = 1.0, prior: str = "auto", seed: int = 0,
+    model_kind: str | None = "vae", density: LatentDensity | None = None,
+    scale: OffDataScale | None = None,
+) -> Samples:
+    """``n`` new latents for the data ``latents`` (N, D): from N(0, T²I) (``prior="normal"``)
+    or from the fitted Gaussian mixture with each covariance scaled by T² ("density");
+    "auto" picks by ``model_kind`` and how well the latents follow N(0, I) (`resolve_prior`). Fixed ``seed`` → the same samples.
+    ``density`` and ``scale`` may be passed in to reuse them across calls."""
+    return run_task(sample_latents_task(latents, n, temperature, prior, seed, model_kind, density, scale))
+
+
+__all__ = [
+    "PRIORS", "LatentDensity", "Samples", "fit_density", "fit_density_task", "resolve_prior",
+    "sample_latents", "sample_latents_task",
+]

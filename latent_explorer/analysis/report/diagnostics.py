@@ -1,0 +1,152 @@
+"""Diagnostics a person can act on: does the model under- or over-fit, how faithful is each map,
+how much does the latent compress and how sharp are the reconstructions, which latent dimensions
+carry information."""
+from __future__ import annotations
+
+from typing import Any, Sequence
+
+import numpy as np
+
+from latent_explorer.errors import UserError
+
+OVERFIT_GAP = 0.25  # held-out error ≥ 25 % above the training error
+VAL_RISE = 0.05  # held-out loss ≥ 5 % above its best epoch while training went on
+STILL_FALLING = 0.03  # training loss fell ≥ 3 % over the last LOOKBACK epochs
+LOOKBACK = 3
+
+
+def trustworthiness_continuity(
+    z, embedding, k: int = 10, sample: int = 2000, seed: int = 0
+) -> tuple[float, float]:
+    """(trustworthiness, continuity) of a map, in [0, 1], 1 = perfect (Venna & Kaski 2001).
+    Trustworthiness penalises map neighbours that are not latent neighbours (false structure);
+    continuity penalises latent neighbours torn apart on the map. Measured on a random
+    ``sample`` of the points (their neighbourhoods within the sample) to stay fast on large
+    sets; points the map could not place (NaN rows) are left out."""
+    from sklearn.manifold import trustworthiness
+
+    x = np.asarray(z, np.float64)
+    y = np.asarray(embedding, np.float64)
+    if x.ndim != 2 or y.ndim != 2 or len(x) != len(y) or x.shape[1] == 0 or y.shape[1] == 0:
+        raise UserError(f"Latents {x.shape} and map {y.shape} do not match")
+    if not np.isfinite(x).all():
+        raise UserError("The latents contain NaN or infinite values")
+    placed = np.flatnonzero(np.isfinite(y).all(axis=1))
+    if len(placed) > sample:
+        placed = np.sort(np.random.default_rng(seed).choice(placed, int(sample), replace=False))
+    x, y = x[placed], y[placed]
+    if isinstance(k, bool) or not isinstance(k, (int, np.integer)) or not 1 <= k < len(x) / 2:
+        raise UserError(
+            f"k must be a whole number from 1 to below half of the {len(x)} placed points, "
+            f"got {k!r}"
+        )
+    t = trustworthiness(x, y, n_neighbors=int(k))
+    c = trustworthiness(y, x, n_neighbors=int(k))
+    return float(t), float(c)
+
+
+def _losses(history: Sequence[dict[str, Any]] | None, key: str) -> np.ndarray:
+    values = [h.get(key) for h in history or []]
+    return np.array([v for v in values if v is not None and np.isfinite(v)], np.float64)
+
+
+def fit_verdict(
+    train_err: float, val_err: float, history: Sequence[dict[str, Any]] | None = None
+) -> dict[str, Any]:
+    """"overfitting", "underfitting" or "good fit", with the reason in words.
+
+    ``train_err`` / ``val_err``: mean reconstruction error on the training and held-out images
+    (e.g. `LatentSet.recon_error` averaged over each split); ``history``: the epochs'
+    ``train_loss`` / ``val_loss`` (`TrainState.history`). In order:
+
+    - overfitting: the generalisation gap val/train − 1 is ≥ 25 %, or the held-out loss rose
+      ≥ 5 % above its best epoch (the model memorises its training images);
+    - underfitting: the training loss still fell ≥ 3 % over the last 3 epochs (training
+      stopped before the model learnt what it can: train longer);
+    - good fit otherwise. Without a history only the gap is judged."""
+    tr, va = float(train_err), float(val_err)
+    if not (np.isfinite(tr) and np.isfinite(va)) or tr < 0 or va < 0:
+        raise UserError(
+            f"Errors must be finite and ≥ 0, got train {train_err!r}, held-out {val_err!r}"
+        )
+    gap = va / tr - 1.0 if tr > 0 else (0.0 if va == 0 else np.inf)
+    train_loss, val_loss = _losses(history, "train_loss"), _losses(history, "val_loss")
+    drop = None
+    if len(train_loss) > LOOKBACK and train_loss[-1 - LOOKBACK] > 0:
+        drop = 1.0 - train_loss[-1] / train_loss[-1 - LOOKBACK]
+    rise = None
+    if len(val_loss) >= 2 and val_loss.min() > 0:
+        rise = val_loss[-1] / val_loss.min() - 1.0
+    gap_text = f"held-out error {va:.3g} vs training {tr:.3g} ({gap:+.0%})"
+    if gap >= OVERFIT_GAP:
+        verdict = "overfitting"
+        reason = f"{gap_text}: the model does worse on images it has not seen"
+    elif rise is not None and rise >= VAL_RISE:
+        verdict = "overfitting"
+        reason = (
+            f"held-out loss rose {rise:.0%} above its best epoch while training went on: "
+            "stop earlier or use more data"
+        )
+    elif drop is not None and drop >= STILL_FALLING:
+        verdict = "underfitting"
+        reason = (
+            f"training loss still fell {drop:.0%} over the last {LOOKBACK} epochs: "
+            f"train longer ({gap_text})"
+        )
+    else:
+        verdict = "good fit"
+        reason = gap_text
+        if drop is not None:
+            reason += f"; training loss settled ({-drop:+.1%} over the last {LOOKBACK} epochs)"
+        if not history:
+            reason += "; no training history: only the gap was judged"
+    return {
+        "verdict": verdict,
+        "reason": reason,
+        "gap": float(gap),
+        "train_error": tr,
+        "val_error": va,
+        "train_loss_drop": None if drop is None else float(drop),
+        "val_loss_rise": None if rise is None else float(rise),
+    }
+
+
+def psnr(mse, peak: float = 1.0):
+    """Peak signal-to-noise ratio in dB, 10·log10(peak² / mse), for images scaled 0..``peak``
+    (`LatentSet.recon_error` is the per-pixel MSE of 0..1 images). A float or an array like
+    ``mse``; inf for a perfect reconstruction."""
+    m = np.asarray(mse, np.float64)
+    if np.any(m < 0) or not np.all(np.isfinite(m)):
+        raise UserError("Mean squared errors must be finite and ≥ 0")
+    with np.errstate(divide="ignore"):
+        out = 10.0 * np.log10(peak**2 / m)
+    return float(out) if out.ndim == 0 else out
+
+
+def compression_ratio(image_size: int, channels: int, latent_dim: int) -> float:
+    """Values in / values out: image_size² × channels pixel values per latent of ``latent_dim``
+    numbers (not bytes: a pixel is one byte, a latent value four)."""
+    for name, v in (("image_size", image_size), ("channels", channels), ("latent_dim", latent_dim)):
+        if isinstance(v, bool) or not isinstance(v, (int, np.integer)) or v < 1:
+            raise UserError(f"{name} must be a whole number ≥ 1, got {v!r}")
+    return float(image_size * image_size * channels) / float(latent_dim)
+
+
+def kl_per_dimension(mean, logvar) -> np.ndarray:
+    """(D,) KL(N(μ, σ²) ‖ N(0, 1)) of each latent dimension, averaged over the images, in nats.
+    Near 0: the dimension is unused (the encoder ignores the image there)."""
+    mu = np.asarray(mean, np.float64)
+    lv = np.asarray(logvar, np.float64)
+    if mu.ndim != 2 or mu.shape != lv.shape or len(mu) == 0:
+        raise UserError(
+            f"Means {mu.shape} and log-variances {lv.shape} must be the same (N, D) shape"
+        )
+    if not (np.isfinite(mu).all() and np.isfinite(lv).all()):
+        raise UserError("The latents contain NaN or infinite values")
+    return (0.5 * (mu**2 + np.exp(lv) - 1.0 - lv)).mean(axis=0)
+
+
+def dimensions_by_kl(kl) -> np.ndarray:
+    """Dimension indices by decreasing KL (ties: lower index first)."""
+    kl = np.asarray(kl, np.float64)
+    return np.lexsort((np.arange(len(kl)), -kl))

@@ -1,0 +1,168 @@
+"""File ▸ Open Recent and File ▸ Export: recent workspaces and folders kept in the settings;
+latents, map coordinates, the selection (CSV with image paths) and the map itself (PNG/SVG)."""
+from __future__ import annotations
+
+import os
+
+from PySide6.QtWidgets import QFileDialog, QMenu
+
+from latent_explorer.errors import UserError
+
+EXPORTS = [  # (menu text, what, file filter)
+    ("&Latents…", "latents", "Latents (*.csv *.npy)"),
+    ("&Map coordinates…", "coordinates", "Map coordinates (*.csv *.npy)"),
+    ("&Selection…", "selection", "Selected images (*.csv)"),
+    ("Map &picture…", "picture", "Picture (*.png *.svg)"),
+]
+PICTURE_SCALE = 2.0  # the 3-D map's picture: device pixels per pixel on screen
+
+
+class FileActions:
+    def __init__(self, window) -> None:
+        self.window = window
+        self.settings = window.settings
+        self.recent_menu: QMenu | None = None
+
+    def build(self, file_menu: QMenu, before) -> None:
+        self.recent_menu = QMenu("Open &Recent", file_menu)
+        self.recent_menu.aboutToShow.connect(self._fill_recent)
+        file_menu.insertMenu(before, self.recent_menu)
+        export = QMenu("&Export", file_menu)
+        for text, what, pattern in EXPORTS:
+            action = export.addAction(text)
+            action.triggered.connect(lambda _=False, w=what, p=pattern: self.ask_and_export(w, p))
+        file_menu.insertMenu(before, export)
+        self.export_menu = export
+
+    def _fill_recent(self) -> None:
+        menu = self.recent_menu
+        menu.clear()
+        any_item = False
+        for kind, label in (("workspaces", "Workspace"), ("folders", "Folder")):
+            for path in self.settings.recent(kind):
+                action = menu.addAction(f"{label}: {path}")
+                action.setEnabled(os.path.exists(path))
+                action.triggered.connect(lambda _=False, k=kind, p=path: self.open_recent(k, p))
+                any_item = True
+        if not any_item:
+            menu.addAction("(nothing yet)").setEnabled(False)
+        else:
+            menu.addSeparator()
+            menu.addAction("Clear the list", self._clear)
+
+    def _clear(self) -> None:
+        for kind in ("workspaces", "folders"):
+            self.settings.clear_recent(kind)
+
+    def open_recent(self, kind: str, path: str) -> None:
+        if kind == "workspaces":
+            self.window.open_workspace(path)
+        else:
+            self.window.model_panel.set_source(path)
+            self.window.statusBar().showMessage(f"{path} selected: press Train", 15000)
+
+    def remember(self, kind: str, path: str) -> None:
+        self.settings.add_recent(kind, os.path.abspath(path))
+
+    # ------------------------------------------------------------------ export
+
+    def ask_and_export(self, what: str, pattern: str) -> None:
+        path, _ = QFileDialog.getSaveFileName(self.window, "Export", "", pattern)
+        if path:
+            self.export(what, path)
+
+    def export(self, what: str, path: str) -> str | None:
+        """Write ``what`` to ``path``; errors reach the user as a message. Returns the path."""
+        s = self.window.session
+        try:
+            if s.workspace is None or s.workspace.latents is None:
+                raise UserError("nothing to export yet: train a model or open a workspace")
+            ds = s.workspace.dataset
+            if what == "latents":
+                from latent_explorer.data.embeddings import save_embeddings
+
+                save_embeddings(path, s.workspace.latents.mean, ds.label_list(), ds.paths, ds.attributes)
+            elif what == "coordinates":
+                from latent_explorer.workspace.exports import write_map_coordinates
+
+                write_map_coordinates(path, s.map, ds)
+            elif what == "selection":
+                from latent_explorer.workspace.exports import write_selection
+
+                chosen = self.window.selected_indices()
+                if len(chosen) == 0:
+                    raise UserError("nothing is selected: click a point, or draw a lasso")
+                write_selection(path, chosen, ds, s.map)
+            elif what == "picture":
+                self._export_picture(path)
+            else:
+                raise UserError(f"cannot export '{what}'")
+        except (UserError, OSError) as exc:
+            self.window.show_error("Cannot export", str(exc))
+            return None
+        self.window.statusBar().showMessage(f"exported {what} to {path}", 15000)
+        return path
+
+    def _export_picture(self, path: str) -> None:
+        """The map on screen: the 2-D plot, or the 3-D view when that shows (PNG at twice its
+        size on screen; SVG with the points as an embedded image, the marks as vectors)."""
+        ext = os.path.splitext(path)[1].lower()
+        if ext not in (".png", ".svg"):
+            raise UserError(f"save the map as .png or .svg, not '{ext or path}'")
+        three_d = self.window.map_stack.dim == 3
+        tmp = f"{path}.part{ext}"
+        try:
+            if three_d and ext == ".png":
+                self._render_png_3d(tmp)
+            elif ext == ".png":
+                import pyqtgraph.exporters as exporters
+
+                item = self.window.map_view.plotItem
+                exporter = exporters.ImageExporter(item)
+                exporter.parameters()["width"] = max(1200, int(item.width()) * 2)
+                exporter.export(tmp)
+            else:  # pyqtgraph's SVG exporter cannot parse Qt 6's SVG paths: Qt draws it
+                self._render_svg(tmp, self.window.map_view3d if three_d else None)
+            os.replace(tmp, path)
+        finally:
+            if os.path.exists(tmp):
+                os.unlink(tmp)
+
+    def _render_png_3d(self, path: str, scale: float = PICTURE_SCALE) -> None:
+        from PySide6.QtGui import QImage, QPainter
+
+        view = self.window.map_view3d
+        image = QImage(round(view.width() * scale), round(view.height() * scale),
+                       QImage.Format.Format_ARGB32_Premultiplied)
+        image.setDevicePixelRatio(scale)
+        painter = QPainter(image)
+        try:
+            view.paint_picture(painter, scale)
+        finally:
+            painter.end()
+        image.setDevicePixelRatio(1.0)
+        if not image.save(path, "PNG"):
+            raise OSError(f"cannot write {path}")
+
+    def _render_svg(self, path: str, view3d=None) -> None:
+        from PySide6.QtGui import QPainter
+        from PySide6.QtSvg import QSvgGenerator
+
+        view = self.window.map_view
+        rect = (view.viewport() if view3d is None else view3d).rect()
+        generator = QSvgGenerator()
+        generator.setFileName(path)
+        generator.setSize(rect.size())
+        generator.setViewBox(rect)
+        generator.setTitle("Latent Explorer map")
+        painter = QPainter(generator)
+        try:
+            if view3d is not None:
+                view3d.paint_picture(painter, PICTURE_SCALE)
+            else:
+                view.render(painter)
+        finally:
+            painter.end()
+
+
+__all__ = ["FileActions"]

@@ -1,0 +1,268 @@
+"""The map: every image's latent, projected to 2-D, as a point coloured by its label.
+
+Draws what the session holds and tells the session what the user picked; computes nothing
+but where the mouse is. Hover and click find the nearest point in screen pixels (numpy over
+the positions — never `ScatterPlotItem.pointsAt`, which is slow on large maps). Clicking a
+legend entry hides or shows that label's points (hidden points cannot be picked)."""
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PySide6.QtCore import QPoint, QPointF, Qt, QTimer, Signal
+from PySide6.QtWidgets import QWidget
+
+from latent_explorer.session.steering import Steering
+from latent_explorer.session.session import Session
+from latent_explorer.gui.map2d.hover_thumb import HoverThumb
+from latent_explorer.gui.map2d.scatter import legend_proxy, make_scatter_item, prepare_view
+from latent_explorer.gui.map2d.selection_tools import SelectionTool
+
+PALETTE = [  # matplotlib's tab10 then the light half of tab20
+    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+    "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
+    "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
+]
+UNLABELLED = "#9a9a9a"
+PICK_RADIUS = 10  # pixels
+POINT_SIZE = 6
+MAX_LEGEND = 30
+LEGEND_AFTER_MS = 20  # a new map's legend comes just after its points
+
+
+def _with_alpha(colour: str, alpha: int = 200) -> tuple[int, int, int, int]:
+    c = pg.mkColor(colour)
+    return (c.red(), c.green(), c.blue(), alpha)
+
+
+class MapView(pg.PlotWidget):
+    hovered = Signal(int)  # the image under the mouse, -1 when none
+    hovered_position = Signal(object)  # (x, y) of the mouse over empty map space, or None
+    alt_clicked = Signal(int)  # a point clicked with Alt held (interpolate to it)
+
+    def __init__(self, session: Session, steering: Steering, parent: QWidget | None = None) -> None:
+        super().__init__(parent, background="w")
+        self.session = session
+        self.steering = steering
+        self.showGrid(x=True, y=True, alpha=0.12)
+        self.setLabel("bottom", "PC 1")
+        self.setLabel("left", "PC 2")
+        self.setMinimumSize(320, 240)
+        self.legend = self.addLegend(offset=(-8, 8), brush=pg.mkBrush(255, 255, 255, 215),
+                                     pen=pg.mkPen("#cccccc"), labelTextSize="9pt")
+        self.positions: np.ndarray | None = None
+        self.colour_by = "label"
+        self._legend_proxies: list = []
+        self._legend_entries: list = []  # (code, colour, text) of the legend shown or to show
+        self._legend_timer = QTimer(self)
+        self._legend_timer.setSingleShot(True)
+        self._legend_timer.timeout.connect(self._fill_legend)
+        self.scatter = make_scatter_item(size_px=POINT_SIZE)
+        prepare_view(self, self.scatter)
+        self.plotItem.addItem(self.scatter)
+        self.selection_tool = SelectionTool(self, self.scatter)
+        self.colour_map = pg.colormap.get("viridis")
+        self.colour_bar = pg.ColorBarItem(colorMap=self.colour_map, interactive=False, width=12)
+        self.colour_bar.setVisible(False)
+        self.plotItem.layout.addItem(self.colour_bar, 2, 5)
+        self.colour_bar_label = pg.LabelItem("", angle=90, size="9pt")
+        self.plotItem.layout.addItem(self.colour_bar_label, 2, 6)
+        self._hover_index = -1
+        self._hover_marker = pg.ScatterPlotItem(size=POINT_SIZE + 8, pen=pg.mkPen("#333333", width=1.5),
+                                                brush=None, symbol="o")
+        self._selection_marker = pg.ScatterPlotItem(size=POINT_SIZE + 12, pen=pg.mkPen("#000000", width=2.5),
+                                                    brush=pg.mkBrush(255, 230, 0, 120), symbol="o")
+        for marker in (self._hover_marker, self._selection_marker):
+            marker.setZValue(10)
+            self.plotItem.addItem(marker, ignoreBounds=True)
+        self._edit_line = pg.PlotDataItem(pen=pg.mkPen("#222222", width=2, style=Qt.PenStyle.DashLine))
+        self._edit_head = pg.ScatterPlotItem(size=POINT_SIZE + 10, symbol="d", pen=pg.mkPen("#000", width=1.5),
+                                             brush=pg.mkBrush("#ffcc00"))
+        self._kept = pg.ScatterPlotItem(size=POINT_SIZE + 10, symbol="star", pen=pg.mkPen("#000", width=1),
+                                        brush=pg.mkBrush("#ff4fa3"))
+        for item in (self._edit_line, self._edit_head, self._kept):
+            item.setZValue(12)
+            self.plotItem.addItem(item, ignoreBounds=True)
+        self.placeholder = pg.TextItem("Train a model or open a workspace to see its latent map",
+                                       color="#777777", anchor=(0.5, 0.5))
+        self.plotItem.addItem(self.placeholder, ignoreBounds=True)
+        self.hover_thumb = HoverThumb(self)  # the hovered image beside the cursor
+        self.scene().sigMouseMoved.connect(self._on_mouse_moved)
+        self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
+        session.map_changed.connect(self.set_map)
+        session.map_partial.connect(self.show_partial)
+        session.selection_changed.connect(self._on_selection)
+        steering.edit_changed.connect(self.show_edit)
+        steering.kept_changed.connect(self.show_kept)
+
+    # ------------------------------------------------------------------ drawing
+
+    def point_count(self) -> int:
+        """Points drawn (visible or not)."""
+        return 0 if self.positions is None else len(self.positions)
+
+    def set_map(self, positions: np.ndarray | None) -> None:
+        self.legend.clear()
+        self._legend_proxies = []
+        self.positions = None if positions is None else np.asarray(positions, np.float64)
+        self._set_hover(-1)
+        self._on_selection(-1)
+        self.placeholder.setVisible(positions is None)
+        if positions is None:
+            self._legend_timer.stop()
+            self._legend_entries = []
+            self.scatter.setData(np.zeros((0, 2)))
+            self.plotItem.setRange(xRange=(-1, 1), yRange=(-1, 1), padding=0)
+            self.placeholder.setPos(0, 0)
+            return
+        self.apply_colouring(legend_later=True)
+        method = "pca" if self.session.projection is None else self.session.projection.method
+        name = {"pca": "PC", "tsne": "t-SNE", "umap": "UMAP"}.get(method, method)
+        self.setLabel("bottom", f"{name} 1")
+        self.setLabel("left", f"{name} 2")
+        self.plotItem.autoRange(padding=0.05)
+        QTimer.singleShot(0, lambda: self.scatter.picker if self.positions is not None else None)
+
+    def apply_colouring(self, legend_later: bool = False) -> None:
+        """Colour the points by what `colour_by` names (labels by default), with a legend
+        for groups and a colour bar for continuous values. ``legend_later``: the legend is
+        built a moment after the points are drawn (a new map: its ten legend entries cost as
+        much as the points)."""
+        if self.positions is None:
+            return
+        from latent_explorer.session.colouring import colouring
+
+        c = colouring(self.session, self.colour_by)
+        self.colour_bar.setVisible(c.kind == "continuous")
+        entries = []
+        if c.kind == "continuous":
+            lo, hi = c.range
+            t = (c.values - lo) / (hi - lo if hi > lo else 1.0)
+            rgba = (self.colour_map.map(np.clip(np.nan_to_num(t, nan=0.0), 0, 1), mode="byte")).astype(np.uint8)
+            rgba[~np.isfinite(c.values)] = (180, 180, 180, 120)
+            rgba[:, 3] = np.where(np.isfinite(c.values), 220, 120)
+            self.scatter.setData(self.positions, colors=rgba)
+            self.colour_bar.setLevels((lo, hi))
+            self.colour_bar_label.setText(c.title)
+        else:
+            palette = [_with_alpha(PALETTE[i % len(PALETTE)]) for i in range(len(c.names))] + [UNLABELLED]
+            codes = np.where(c.codes < 0, len(c.names), c.codes)
+            self.scatter.setData(self.positions, colors=codes, palette=palette)
+            present = np.bincount(codes, minlength=len(palette))
+            entries = [(code, palette[code], f"{c.names[code] if code < len(c.names) else 'none'} ({count})")
+                       for code, count in enumerate(present) if count][:MAX_LEGEND]
+        self._legend_entries = entries
+        if legend_later:
+            self.legend.clear()
+            self.legend.setVisible(False)
+            self._legend_proxies = []
+            self._legend_timer.start(LEGEND_AFTER_MS)
+        else:
+            self._fill_legend()
+
+    def _fill_legend(self) -> None:
+        self._legend_timer.stop()
+        self.legend.clear()
+        self._legend_proxies = []
+        for code, colour, text in self._legend_entries:
+            proxy = legend_proxy(self.scatter, code, colour, POINT_SIZE)
+            self._legend_proxies.append(proxy)
+            self.legend.addItem(proxy, text)
+        self.legend.setColumnCount(1 if len(self._legend_proxies) <= 12 else 2)
+        self.legend.setVisible(len(self._legend_proxies) > 1)
+
+    def set_colour_by(self, key: str) -> None:
+        self.colour_by = key
+        self.apply_colouring()
+
+    def show_partial(self, positions: np.ndarray) -> None:
+        """A map still being optimised: move the points where they are now (the map animates)."""
+        positions = np.asarray(positions, np.float64)
+        if self.positions is None or len(positions) != len(self.positions):
+            self.set_map(positions)
+            return
+        self.positions = positions
+        self.scatter.setData(positions)
+        self._on_selection(self.session.selected)
+        self.plotItem.autoRange(padding=0.05)
+
+    def show_edit(self, edit) -> None:
+        """The current slider edit as an arrow from the image's point to where the edit lands."""
+        if edit is None or edit.position is None or edit.is_identity:
+            self._edit_line.setData([], [])
+            self._edit_head.setData([], [])
+            return
+        (x0, y0), (x1, y1) = edit.origin_position[:2], edit.position[:2]
+        self._edit_line.setData([x0, x1], [y0, y1])
+        self._edit_head.setData([x1], [y1])
+
+    def show_kept(self, kept) -> None:
+        placed = [k for k in kept if k.position is not None]
+        self._kept.setData([float(k.position[0]) for k in placed], [float(k.position[1]) for k in placed],
+                           data=[k.name for k in placed])
+
+    def _on_selection(self, index: int) -> None:
+        if index is None or index < 0 or self.positions is None or index >= len(self.positions):
+            self._selection_marker.setData([], [])
+        else:
+            x, y = self.positions[index]
+            self._selection_marker.setData([x], [y])
+
+    def _set_hover(self, index: int) -> None:
+        if index == self._hover_index:
+            return
+        self._hover_index = index
+        if index < 0:
+            self.hover_thumb.hide()
+            self._hover_marker.setData([], [])
+        else:
+            x, y = self.positions[index]
+            self._hover_marker.setData([x], [y])
+        self.hovered.emit(index)
+
+    # ------------------------------------------------------------------ picking
+
+    def index_at(self, scene_pos: QPointF, radius: float = PICK_RADIUS) -> int:
+        """The visible point nearest to a scene position, within ``radius`` pixels; else -1."""
+        if self.positions is None or not len(self.positions):
+            return -1
+        if not self.plotItem.vb.sceneBoundingRect().contains(scene_pos):
+            return -1
+        return self.scatter.index_at(scene_pos, radius)
+
+    def scene_pos_of(self, index: int) -> QPointF:
+        x, y = self.positions[index]
+        return self.plotItem.vb.mapViewToScene(QPointF(float(x), float(y)))
+
+    def widget_pos_of(self, index: int) -> QPoint:
+        """Where point ``index`` is on this widget (for clicking it)."""
+        return self.mapFromScene(self.scene_pos_of(index))
+
+    def _on_mouse_moved(self, scene_pos: QPointF) -> None:
+        index = self.index_at(scene_pos)
+        self._set_hover(index)
+        self.hover_thumb.show_for(index, scene_pos)
+        vb = self.plotItem.vb
+        if index >= 0 or self.positions is None or not vb.sceneBoundingRect().contains(scene_pos):
+            self.hovered_position.emit(None)
+        else:
+            p = vb.mapSceneToView(scene_pos)
+            self.hovered_position.emit(np.array([p.x(), p.y()]))
+
+    def _on_mouse_clicked(self, event) -> None:
+        if event.button() != Qt.MouseButton.LeftButton or event.double():
+            return
+        index = self.index_at(event.scenePos())
+        if index >= 0:
+            if event.modifiers() & Qt.KeyboardModifier.AltModifier:
+                self.alt_clicked.emit(index)
+            else:
+                self.session.select(index)
+            event.accept()
+
+    def leaveEvent(self, event) -> None:  # noqa: N802 (Qt's name)
+        self._set_hover(-1)
+        self.hovered_position.emit(None)
+        super().leaveEvent(event)
+
+
+__all__ = ["MapView"]

@@ -1,0 +1,212 @@
+"""Source → dataset → trained model → latents → report → workspace, as one cancellable task.
+
+The CLI drives it with a progress bar; the desktop app runs the same generator in a worker."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass, replace
+from typing import Any
+
+import numpy as np
+
+from latent_explorer.analysis.latent.latents import encode_dataset
+from latent_explorer.analysis.report.report import build_report
+from latent_explorer.analysis.report.extended import extended_report
+from latent_explorer.data.dataset import Dataset
+from latent_explorer.data.sources import open_source
+from latent_explorer.errors import UserError
+from latent_explorer.pipeline.torchscript import is_external, load_external_model
+from latent_explorer.models.config import ModelConfig
+from latent_explorer.models.registry import build_model
+from latent_explorer.infra.tasks import CancelToken, Partial, Progress
+from latent_explorer.training.checkpoint import numpy_to_state
+from latent_explorer.training.split import make_split
+from latent_explorer.training.trainer import Trainer, validate_schedule
+from latent_explorer.workspace.session_file import Workspace
+
+MODEL_ALIASES = {"ae": "ae", "vae": "vae", "beta-vae": "beta-vae", "betavae": "beta-vae"}
+
+
+@dataclass
+class TrainOptions:
+    model: str = "vae"
+    latent_dim: int = 16
+    image_size: int | None = None
+    epochs: int | None = None
+    seed: int = 0
+    batch_size: int = 64
+    lr: float = 1e-3
+    beta: float | None = None  # default 1 for a VAE, 4 for a β-VAE
+    recon_sigma: float = 0.05
+    width: int | None = None
+    color: str = "auto"
+    val_fraction: float = 0.2
+    patience: int | None = 30
+    device: str = "auto"
+    threads: int | None = None
+
+    def validate(self) -> "TrainOptions":
+        """Check what can be checked before any data is loaded, so mistakes surface at once."""
+        if MODEL_ALIASES.get(self.model.lower()) is None:
+            raise UserError(f"unknown model '{self.model}': choose ae, vae or beta-vae")
+        ModelConfig(
+            latent_dim=self.latent_dim,
+            image_size=self.image_size or 32,
+            beta=self.beta or 1.0,
+            recon_sigma=self.recon_sigma,
+            width=self.width or 32,
+        ).validate()
+        validate_schedule(self.epochs, self.batch_size, self.lr)
+        if self.color not in ("auto", "grey", "rgb"):
+            raise UserError(f"colour must be auto, grey or rgb, got '{self.color}'")
+        return self
+
+    def model_config(self, dataset: Dataset) -> ModelConfig:
+        kind = MODEL_ALIASES.get(self.model.lower())
+        if kind is None:
+            raise UserError(f"unknown model '{self.model}': choose ae, vae or beta-vae")
+        beta = self.beta if self.beta is not None else (4.0 if kind == "beta-vae" else 1.0)
+        size = dataset.image_size or 32
+        width = self.width or default_width(size, len(dataset))
+        return ModelConfig(
+            kind=kind,
+            latent_dim=self.latent_dim,
+            image_size=size,
+            channels=dataset.channels or 1,
+            beta=beta,
+            recon_sigma=self.recon_sigma,
+            width=width,
+        ).validate()
+
+    def trainer(self, config: ModelConfig) -> Trainer:
+        return Trainer(
+            config,
+            epochs=self.epochs,
+            batch_size=self.batch_size,
+            lr=self.lr,
+            seed=self.seed,
+            device=self.device,
+            patience=self.patience,
+            threads=self.threads,
+        )
+
+
+def default_width(image_size: int, n_images: int) -> int:
+    """Base channel count. Wider nets read photos better (measured on 200 real photos:
+    5-NN 0.970 at width 32 vs 0.945 at 16, PCA 0.965) but cost 2.5× per step on a CPU, so
+    width 32 is for small sets (few steps per epoch) and large images."""
+    return 32 if image_size > 48 or n_images <= 1000 else 16
+
+
+def load_model(ws: Workspace, device: str = "cpu"):
+    """The trained model of a workspace, ready for encode/decode (eval mode); for an imported
+    TorchScript model, its files reloaded (refused when missing or changed)."""
+    if is_external(ws):
+        return load_external_model(ws, device)
+    if ws.model_config is None or ws.train_state is None:
+        raise UserError("this workspace has no decoder (it was made from precomputed embeddings)")
+    model = build_model(ws.model_config)
+    model.load_state_dict(numpy_to_state(ws.train_state.model))
+    return model.to(device).eval()
+
+
+def finish_workspace(ws: Workspace, dataset: Dataset) -> Workspace:
+    """Encode every image with the trained model and compute the report."""
+    if ws.train_state is not None and dataset.has_images:
+        ws.latents = encode_dataset(load_model(ws), dataset)
+    elif dataset.vectors is not None:
+        from latent_explorer.analysis.latent.latents import LatentSet
+
+        ws.latents = LatentSet(mean=dataset.vectors, logvar=None, recon_error=None)
+    seed = int(ws.train_params.get("seed", 0))
+    ws.report = build_report(dataset, ws.latents, ws.train_idx, ws.val_idx, seed)
+    ws.report.update(
+        model=None if ws.model_config is None else ws.model_config.kind,
+        epochs_run=0 if ws.train_state is None else ws.train_state.epoch,
+        train_seconds=0.0 if ws.train_state is None else round(ws.train_state.seconds, 3),
+        train_status=ws.train_status,
+        train_message=ws.train_message,
+    )
+    ws.report.update(extended_report(ws, _pca_map(ws), seed))
+    return ws
+
+
+def _pca_map(ws: Workspace) -> dict[str, np.ndarray]:
+    z = None if ws.latents is None else ws.latents.mean
+    if z is None or len(z) < 4 or z.shape[1] < 2:
+        return {}
+    from sklearn.decomposition import PCA
+
+    return {"pca-2d": PCA(2, random_state=0).fit_transform(np.asarray(z, np.float64))}
+
+
+def train_source(spec: str, options: TrainOptions, cancel: CancelToken | None = None):
+    """Generator: load SOURCE, train, encode; returns the finished Workspace (also when
+    cancelled or diverged: the weights it has are kept and the status says so)."""
+    cancel = cancel or CancelToken()
+    options.validate()
+    dataset = yield from open_source(spec, options.image_size, options.color, cancel)
+    return (yield from train_dataset(dataset, options, cancel))
+
+
+def train_dataset(dataset: Dataset, options: TrainOptions, cancel: CancelToken | None = None):
+    cancel = cancel or CancelToken()
+    labels = dataset.labels
+    train_idx, val_idx = make_split(len(dataset), labels, options.val_fraction, options.seed)
+    ws = Workspace(dataset=dataset, train_idx=train_idx, val_idx=val_idx, train_params=asdict(options))
+    if not dataset.has_images:
+        ws.train_status, ws.train_message = "no-model", "precomputed embeddings: nothing to train"
+        return finish_workspace(ws, dataset)
+    ws.model_config = options.model_config(dataset)
+    return (yield from continue_training(ws, dataset, options, cancel))
+
+
+def continue_training(
+    ws: Workspace,
+    dataset: Dataset,
+    options: TrainOptions | None = None,
+    cancel: CancelToken | None = None,
+    extra_epochs: int | None = None,
+):
+    """Train (or resume) the workspace's model on ``dataset``; returns the updated workspace.
+    ``extra_epochs`` more epochs restart early stopping's patience: the user asked for them (a
+    model that stopped early would otherwise stop again after one epoch)."""
+    if options is None:
+        fields = TrainOptions.__dataclass_fields__
+        options = TrainOptions(**{k: v for k, v in ws.train_params.items() if k in fields})
+    if extra_epochs is not None and ws.train_state is not None:
+        options = replace(options, epochs=ws.train_state.epoch + extra_epochs)
+        ws.train_state.bad_epochs = 0
+    ws.train_params = asdict(options)
+    trainer = options.trainer(ws.model_config)
+    result = yield from trainer.fit(dataset, ws.train_idx, ws.val_idx, ws.train_state, cancel)
+    ws.train_state = result.state
+    ws.train_status, ws.train_message = result.status, result.message
+    yield Progress(1, 1, "encoding every image")
+    yield Partial({"stage": "encoding"})
+    return finish_workspace(ws, dataset)
+
+
+def summary_line(report: dict[str, Any]) -> str:
+    def f(v: Any) -> str:
+        return "n/a" if v is None else f"{v:.3f}" if isinstance(v, float) else str(v)
+
+    parts = [
+        f"{report.get('n_images')} images ({report.get('n_skipped')} skipped)",
+        f"model {report.get('model')} {report.get('latent_dim')}-d",
+        f"{report.get('epochs_run')} epochs in {f(report.get('train_seconds'))} s",
+        f"kNN acc {f(report.get('knn_accuracy'))} (PCA {f(report.get('pca_knn_accuracy'))})",
+        f"val MSE {f(report.get('recon_mse_val'))}",
+        f"active units {report.get('active_units')}",
+    ]
+    return " · ".join(parts)
+
+
+__all__ = [
+    "TrainOptions",
+    "continue_training",
+    "finish_workspace",
+    "load_model",
+    "summary_line",
+    "train_dataset",
+    "train_source",
+]

@@ -1,0 +1,51 @@
+"""Paying numba's compile before the user asks: `warm_up_maps` runs a tiny UMAP in a
+background thread so the first real map starts at once. It imports torch there too, so training
+does not start by importing it (holding the import lock the GUI thread may need)."""
+from __future__ import annotations
+
+import os
+import threading
+import time
+
+import numpy as np
+
+
+def warm_up_maps(extra=()) -> dict:
+    """Compile what the first UMAP map needs (a 60-point fit), then each callable in
+    ``extra`` (e.g. the map renderer's kernels). Returns seconds per part."""
+    times = {}
+    for fn in extra:
+        start = time.perf_counter()
+        fn()
+        times[getattr(fn, "__qualname__", "extra")] = time.perf_counter() - start
+    start = time.perf_counter()
+    import torch  # noqa: F401
+
+    from latent_explorer.models import registry  # noqa: F401
+
+    times["torch"] = time.perf_counter() - start
+    start = time.perf_counter()
+    from latent_explorer.analysis.maps.projection import Projection
+
+    z = np.random.default_rng(0).normal(size=(60, 4)).astype(np.float32)
+    Projection("umap", 2, n_neighbors=5, n_epochs=10, random_state=0).fit(z)
+    times["umap"] = time.perf_counter() - start
+    return times
+
+
+def warm_up_in_background(extra=()) -> threading.Thread:
+    """`warm_up_maps` in a daemon thread at low priority (it never delays the window)."""
+    def run() -> None:
+        try:
+            os.nice(5)  # affects this thread only on Linux; elsewhere harmless
+        except (AttributeError, OSError):
+            pass
+        try:
+            warm_up_maps(extra)
+        except Exception:  # noqa: BLE001 - a failed warm-up only means the first map compiles
+            pass
+        gc.freeze()
+
+    thread = threading.Thread(target=run, name="latent-explorer warm-up", daemon=True)
+    thread.start()
+    return thread
