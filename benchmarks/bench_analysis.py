@@ -45,7 +45,7 @@ def _direct(method: str, x: np.ndarray) -> np.ndarray:
 def _ours(method: str, x: np.ndarray) -> np.ndarray:
     from latent_explorer.analysis.maps.projection import Projection
 
-    return Projection(method, 2).fit(x, use_cache=False)
+    return Projection(method, 2).fit(x)
 
 
 def figure_projection(workdir, quick: bool) -> dict:

@@ -268,10 +268,9 @@ def stall_child(epochs: int, beat_file: Path, out: Path) -> None:
     panel.epochs.setValue(epochs)
     # as the app starts (gui.app.main): the background warm-up imports torch, compiles the map's
     # kernels and UMAP's; a person clicks Train after it, as here
-    from latent_explorer.session.warmup import warm_up_in_background
-    from latent_explorer.gui.app import warm_ups
+    from latent_explorer.gui.app import start_warm_up
 
-    warming = warm_up_in_background(warm_ups())
+    warming = start_warm_up(window)
     loop_until(lambda: len(ticks) > 20 and not warming.is_alive(), 300)
     start = time.perf_counter()
     beat[8:16] = struct.pack("d", 1.0)  # training: the watchdog may dump from now on

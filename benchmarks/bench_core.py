@@ -120,7 +120,8 @@ def bench_ingest(n: int, kind: str = "png48") -> dict:
     from PIL import Image
 
     from latent_explorer.data.cache import DecodeCache
-    from latent_explorer.data.folder import load_folder_sync
+    from latent_explorer.data.folder import load_folder
+    from latent_explorer.infra.tasks import run_task
 
     tmp = Path(tempfile.mkdtemp())
     root = tmp / "imgs"
@@ -135,10 +136,10 @@ def bench_ingest(n: int, kind: str = "png48") -> dict:
 
     cache = DecodeCache(tmp / "cache")
     t0 = time.perf_counter()
-    ds = load_folder_sync(root, image_size=32, cache=cache)
+    ds = run_task(load_folder(root, 32, cache=cache))
     cold = time.perf_counter() - t0
     t0 = time.perf_counter()
-    ds2 = load_folder_sync(root, image_size=32, cache=cache)
+    ds2 = run_task(load_folder(root, 32, cache=cache))
     cached = time.perf_counter() - t0
     assert len(ds) == len(ds2) == n
     return {

@@ -167,7 +167,7 @@ def open_map_child(path: str, method: str) -> None:
         from latent_explorer.analysis.maps.projection import Projection
 
         t0 = time.perf_counter()
-        Projection(method, 2).fit(session.workspace.latents.mean, use_cache=False)
+        Projection(method, 2).fit(session.workspace.latents.mean)
         seen["again_s"] = round(time.perf_counter() - t0, 3)
     print(json.dumps(seen), flush=True)
 

@@ -20,7 +20,7 @@ def trained_workspace(workdir: Path, name: str, source: str, **options) -> tuple
     t0 = time.perf_counter()
     ws = run_task(train_source(source, TrainOptions(seed=0, threads=1, **options)))
     session = Session()
-    session.set_workspace(ws)
+    run_task(session.adopt_task(ws))
     session.save(path)
     info["made_in_s"] = round(time.perf_counter() - t0, 2)
     return path, info

@@ -7,7 +7,3 @@ class UserError(Exception):
 
 class WorkspaceError(UserError):
     """A workspace file that cannot be read: damaged, foreign, or from a newer version."""
-
-
-class TrainingError(UserError):
-    """Training could not go on (NaN loss, out of memory); the last good weights are kept."""

@@ -12,6 +12,7 @@ import numpy as np
 
 from latent_explorer.cli.progress import print_json
 from latent_explorer.errors import UserError
+from latent_explorer.workspace import schema
 
 
 def add_parsers(sub) -> None:
@@ -42,7 +43,6 @@ def add_parsers(sub) -> None:
     p.add_argument("--quiet", action="store_true")
 
 
-ANOMALY_KEY = "anomalies"
 
 
 def _load(path: str, need_model: bool = False):
@@ -97,7 +97,7 @@ def cmd_project(args) -> int:
 
 
 def cmd_directions(args) -> int:
-    from latent_explorer.analysis.directions.direction_set import DIRECTIONS_KEY, directions_to_state, score_monotonicity, standard_directions
+    from latent_explorer.analysis.directions.direction_set import directions_to_state, score_monotonicity, standard_directions
     from latent_explorer.cli.progress import drive
     from latent_explorer.data.sources import reload_source
     from latent_explorer.infra.tasks import CancelToken
@@ -115,7 +115,7 @@ def cmd_directions(args) -> int:
     dirs = drive(score_monotonicity(model, dirs, dataset, ws.latents, ws.train_idx, n_walks=args.walks),
                  cancel, args.quiet)
     if not args.no_save:
-        ws.extra_meta[DIRECTIONS_KEY], ws.extra_arrays[DIRECTIONS_KEY] = directions_to_state(dirs)
+        ws.extra_meta[schema.DIRECTIONS], ws.extra_arrays[schema.DIRECTIONS] = directions_to_state(dirs)
         _save_back(ws, args.workspace)
     rows = [{k: v for k, v in d.to_dict().items() if k != "unit"} for d in dirs]
     if args.json:
@@ -144,9 +144,9 @@ def cmd_anomalies(args) -> int:
         r["path"] = ds.paths[i] if ds.paths else None
         r["label"] = None if ds.labels is None or ds.labels[i] < 0 else ds.label_names[ds.labels[i]]
     if not args.no_save:
-        ws.extra_meta[ANOMALY_KEY] = {"k": scores.k, "by": args.by, "top": rows}  # as the app lists them
-        ws.extra_arrays[f"{ANOMALY_KEY}.density"] = scores.density.astype(np.float32)
-        ws.extra_arrays[f"{ANOMALY_KEY}.combined"] = scores.combined.astype(np.float32)
+        ws.extra_meta[schema.ANOMALIES] = {"k": scores.k, "by": args.by, "top": rows}  # as the app lists them
+        ws.extra_arrays[schema.ANOMALY_DENSITY] = scores.density.astype(np.float32)
+        ws.extra_arrays[schema.ANOMALY_SCORES] = scores.combined.astype(np.float32)
         _save_back(ws, args.workspace)
     if args.json:
         print_json(rows)

@@ -88,7 +88,7 @@ class _Context:
         if not self.ws.has_decoder:
             return None
         model = self.model  # imported: a generator's latents are prior draws
-        variational = model.config.is_variational or not getattr(model, "has_encoder", True)
+        variational = model.config.is_variational or not model.has_encoder
         return "generator" if variational else "ae"
 
     def operand(self, spec: str, name: str):

@@ -28,6 +28,12 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--color", default="auto", choices=["auto", "grey", "rgb"])
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps")
+    p.add_argument("--augment", default="auto", choices=["auto", "off", "shift", "flip+shift"],
+                   help="mirror and shift training images (auto: on for folders, off for the demos)")
+    p.add_argument("--weight-decay", type=float, default=None, metavar="W",
+                   help="AdamW weight decay (default: chosen from the number of images)")
+    p.add_argument("--threads", type=int, default=None, metavar="N",
+                   help="CPU threads for torch (default: every idle core)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -84,12 +90,16 @@ def build_parser() -> argparse.ArgumentParser:
 
 
 def _options(args):
+    """TrainOptions from the command line; with no window to keep responsive, torch gets every
+    idle core."""
     from latent_explorer.pipeline.train import TrainOptions
+    from latent_explorer.training.device import choose_threads
 
     return TrainOptions(
         model=args.model, latent_dim=args.latent_dim, image_size=args.image_size,
         epochs=args.epochs, seed=args.seed, beta=args.beta, batch_size=args.batch_size,
-        lr=args.lr, color=args.color, device=args.device,
+        lr=args.lr, color=args.color, device=args.device, augment=args.augment,
+        weight_decay=args.weight_decay, threads=args.threads or choose_threads(reserve=0),
     )
 
 
@@ -176,7 +186,9 @@ def cmd_resume(args) -> int:
             f"the source changed since training ({len(ws.dataset)} images then, {len(dataset)} now)"
         )
     output = _check_output(args.output or args.workspace)
-    task = continue_training(ws, dataset, cancel=cancel, extra_epochs=args.epochs)
+    from latent_explorer.training.device import choose_threads
+
+    task = continue_training(ws, dataset, cancel=cancel, extra_epochs=args.epochs, threads=choose_threads(reserve=0))
     return _train_and_save(task, cancel, output, args.quiet)
 
 
@@ -186,11 +198,11 @@ def cmd_report(args) -> int:
 
     ws = load_workspace(args.workspace)
     if args.json:
-        from latent_explorer.analysis.report.extended import extended_report
-        from latent_explorer.pipeline.train import _pca_map
+        from latent_explorer.workspace.report import extended_report
+        from latent_explorer.pipeline.train import pca_map
 
         report = dict(ws.report)
-        report.update(extended_report(ws, _pca_map(ws), int(ws.train_params.get("seed", 0))))
+        report.update(extended_report(ws, pca_map(ws), int(ws.train_params.get("seed", 0))))
         print_json(report)
     else:
         print(summary_line(ws.report))

@@ -6,7 +6,7 @@ import os
 import time
 from collections import deque
 from concurrent.futures import Future, ThreadPoolExecutor
-from typing import Callable, Generator, Iterator, Sequence
+from typing import Generator, Iterator, Sequence
 
 import numpy as np
 from PIL import Image
@@ -17,7 +17,7 @@ from latent_explorer.data.dataset import Dataset, Skipped
 from latent_explorer.data.images import ImageSkip, decode_image
 from latent_explorer.data.scan import FileEntry, scan_folder
 from latent_explorer.errors import UserError
-from latent_explorer.infra.tasks import CancelToken, Progress, run_task
+from latent_explorer.infra.tasks import CancelToken, Progress
 
 COLORS = ("auto", "grey", "rgb")
 GREY_TOLERANCE = 3  # "auto" picks grey when no pixel's channels differ by more than this
@@ -94,19 +94,6 @@ def load_folder(
     images, resolved = _finish_images(rgb, loaded, color)
     del rgb
     return _assemble(scan, entries, loaded, images, resolved, reasons, size)
-
-
-def load_folder_sync(
-    root: str | os.PathLike[str],
-    image_size: int = 64,
-    color: str = "auto",
-    cache: DecodeCache | None | bool = None,
-    workers: int | None = None,
-    cancel: CancelToken | None = None,
-    on_progress: Callable[[Progress], None] | None = None,
-) -> Dataset:
-    """:func:`load_folder` run to its end (for scripts and tests)."""
-    return run_task(load_folder(root, image_size, color, cache, workers, cancel), on_progress)
 
 
 def _decode_one(path: str, size: int) -> np.ndarray | str:

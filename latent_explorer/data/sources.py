@@ -6,7 +6,7 @@ from pathlib import Path
 
 from latent_explorer.errors import UserError
 from latent_explorer.infra.tasks import CancelToken, Progress
-from latent_explorer.data.dataset import Dataset
+
 
 EMBEDDING_SUFFIXES = (".npy", ".csv")
 DEFAULT_FOLDER_SIZE = 32

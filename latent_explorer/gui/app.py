@@ -77,6 +77,16 @@ def warm_ups() -> list:
     return [warm_up_renderer, _import_for_adoption]
 
 
+def start_warm_up(window: MainWindow):
+    """The app's background warm-up (`warm_ups` and UMAP's compile) in a thread; when it is
+    done the GUI thread freezes the garbage collector's view of what it loaded. Returns the
+    thread."""
+    from latent_explorer.session.warmup import warm_up_in_background
+
+    collector = gc_guard.install(QApplication.instance())
+    return warm_up_in_background(warm_ups(), on_done=lambda: window.dispatcher(collector.freeze))
+
+
 def _import_for_adoption() -> None:
     from latent_explorer.analysis.generate import arithmetic, interpolation, sampling  # noqa: F401
     from latent_explorer.analysis.latent import neighbours, offdata  # noqa: F401
@@ -93,9 +103,7 @@ def main(argv: list[str] | None = None) -> int:
     if os.environ.get(FIRST_WINDOW_ENV):
         _quit_at_first_window(app)
     window.show()
-    from latent_explorer.session.warmup import warm_up_in_background
-
-    QTimer.singleShot(300, lambda: warm_up_in_background(warm_ups()))
+    QTimer.singleShot(300, lambda: start_warm_up(window))
     # Ctrl-C in the terminal closes the window cleanly (Python only sees signals between events).
     signal.signal(signal.SIGINT, lambda *_: window.close())
     heartbeat = QTimer(window)
@@ -136,4 +144,4 @@ def _start_demo(window: MainWindow, args: argparse.Namespace) -> None:
         worker.done.connect(shoot)
 
 
-__all__ = ["has_display", "main", "make_app"]
+__all__ = ["has_display", "main", "make_app", "start_warm_up"]

@@ -6,6 +6,8 @@ from __future__ import annotations
 
 import os
 
+from latent_explorer.gui.window_services import WindowServices
+
 WORKSPACE = (".lexp",)
 EMBEDDINGS = (".npy", ".csv")
 TORCHSCRIPT = (".pt", ".ts", ".pth", ".torchscript")
@@ -33,11 +35,11 @@ def dropped_path(mime) -> str | None:
     return path if kind_of(path) is not None else None
 
 
-def open_dropped(window, path: str) -> None:
+def open_dropped(window: WindowServices, path: str) -> None:
     kind = kind_of(path)
     if kind == "folder":
         window.model_panel.set_source(path)
-        window.statusBar().showMessage(f"{path} selected: press Train", 15000)
+        window.show_status(f"{path} selected: press Train")
     elif kind == "workspace":
         window.open_workspace(path)
     elif kind == "embeddings":

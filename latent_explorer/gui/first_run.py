@@ -6,11 +6,12 @@ when it is done. Help ▸ Open the Digits Demo does the same at any time."""
 from __future__ import annotations
 
 from latent_explorer.infra.resources import resource_path
+from latent_explorer.gui.window_services import WindowServices
 
 DEMO = ("demo", "digits.lexp")
 
 
-def open_demo(window):
+def open_demo(window: WindowServices):
     """Open the shipped demo as an unsaved copy (or train it); returns the worker, or None."""
     path = resource_path(*DEMO)
     if path is None:
@@ -19,7 +20,7 @@ def open_demo(window):
     return window.open_workspace(path, as_copy=True)
 
 
-def open_on_first_launch(window) -> bool:
+def open_on_first_launch(window: WindowServices) -> bool:
     """Open the demo if this is the first launch with the window's settings."""
     if not window.settings.first_launch():
         return False

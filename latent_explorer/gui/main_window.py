@@ -19,11 +19,12 @@ from latent_explorer import __version__
 from latent_explorer.errors import UserError
 from latent_explorer.session.steering import Steering
 from latent_explorer.session.session import Session
-from latent_explorer.gui.map2d.atlas import AtlasLayer
+from latent_explorer.gui.map_atlas import AtlasLayer
 from latent_explorer.gui.drops import dropped_path, open_dropped
 from latent_explorer.gui.actions.file_actions import FileActions
 from latent_explorer.gui.actions.generate_actions import GenerateActions
-from latent_explorer.gui.docks.insights_panel import InsightActions, InsightsPanel
+from latent_explorer.gui.actions.insight_actions import InsightActions
+from latent_explorer.gui.docks.insights_panel import InsightsPanel
 from latent_explorer.gui.map2d.toolbar import MapToolbar
 from latent_explorer.gui.map_stack import MapStack
 from latent_explorer.gui.actions.model_actions import ModelActions
@@ -64,16 +65,16 @@ class MainWindow(QMainWindow):
         scroll.setWidgetResizable(True)
         scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
         scroll.setMinimumWidth(330)
-        self.model_dock = self._dock("Model", "model_dock", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
+        self.model_dock = self.add_dock("Model", "model_dock", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.preview = PreviewPanel(self.session, self.steering)
-        self.preview_dock = self._dock("Preview", "preview_dock", self.preview,
+        self.preview_dock = self.add_dock("Preview", "preview_dock", self.preview,
                                        Qt.DockWidgetArea.RightDockWidgetArea)
         self.sliders = SlidersPanel(self.steering)
-        self.sliders_dock = self._dock("Sliders", "sliders_dock", self.sliders,
+        self.sliders_dock = self.add_dock("Sliders", "sliders_dock", self.sliders,
                                        Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.preview_dock, self.sliders_dock)
         self.insights = InsightsPanel(self.session)
-        self.insights_dock = self._dock("Insights", "insights_dock", self.insights,
+        self.insights_dock = self.add_dock("Insights", "insights_dock", self.insights,
                                         Qt.DockWidgetArea.RightDockWidgetArea)
         self.tabifyDockWidget(self.sliders_dock, self.insights_dock)
         self.insight_actions = InsightActions(self)
@@ -98,11 +99,11 @@ class MainWindow(QMainWindow):
         self.setAcceptDrops(True)
 
         s = self.session
-        s.status.connect(self._show_status)
+        s.status.connect(self.show_status)
         s.workspace_changed.connect(self._on_workspace)
         s.file_changed.connect(lambda _path: self._update_title())
         s.dirty_changed.connect(lambda _dirty: self._update_title())
-        s.map_changed.connect(self._on_map)
+        s.map_changed.connect(self.refresh_map_controls)
         self.map_stack.hovered.connect(self._on_hover)
         self.map_stack.hovered_position.connect(self.preview.show_position)
         self.model_panel.train_requested.connect(self.start_training)
@@ -117,7 +118,8 @@ class MainWindow(QMainWindow):
             self.restoreState(state)
         self._on_workspace(None)
 
-    def _dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+    def add_dock(self, title: str, name: str, widget: QWidget, area: Qt.DockWidgetArea) -> QDockWidget:
+        """A dock of the window (movable, floatable, closable; its layout is saved by ``name``)."""
         dock = QDockWidget(title, self)
         dock.setObjectName(name)
         dock.setWidget(widget)
@@ -179,19 +181,24 @@ class MainWindow(QMainWindow):
         """Train on ``source`` with ``options`` (default: what the model panel says)."""
         source = source or self.model_panel.source_spec()
         options = options if options is not None else self.model_panel.options()
-        if not self._confirm_discard():
+        if not self.confirm_discard():
             return None
         try:
             worker = self.runner.start("workspace", lambda t: self.session.train_task(source, options, t))
         except UserError as exc:
             self.show_error("Cannot train", str(exc))
             return None
-        self._training_worker = worker
-        self.model_panel.set_training(True)
         if os.path.isdir(source):
             self.files.remember("folders", source)
-        worker.failed.connect(lambda exc, tb: self._on_failed("Training failed", exc, tb))
-        worker.cancelled.connect(lambda: self._show_status("training cancelled"))
+        return self.track_training(worker, "Training failed", "training cancelled")
+
+    def track_training(self, worker: TaskWorker, failure: str, cancelled: str) -> TaskWorker:
+        """``worker`` trains (Train, Resume, Import): the model panel is busy and Stop stops
+        it until it ends; ``failure`` titles its error, ``cancelled`` is the status after Stop."""
+        self._training_worker = worker
+        self.model_panel.set_training(True)
+        worker.failed.connect(lambda exc, tb: self.report_failure(failure, exc, tb))
+        worker.cancelled.connect(lambda: self.show_status(cancelled))
         return worker
 
     def compute_map(self, method: str = "pca", dim: int | None = None) -> TaskWorker | None:
@@ -204,8 +211,8 @@ class MainWindow(QMainWindow):
             return None
         self.map_toolbar.set_busy(True)
         worker.progressed.connect(self.map_toolbar.show_progress)
-        worker.failed.connect(lambda exc, tb: self._on_failed("Map failed", exc, tb))
-        worker.cancelled.connect(lambda: self._show_status("map cancelled: the previous one stays"))
+        worker.failed.connect(lambda exc, tb: self.report_failure("Map failed", exc, tb))
+        worker.cancelled.connect(lambda: self.show_status("map cancelled: the previous one stays"))
         return worker
 
     def stop_training(self) -> None:
@@ -213,7 +220,7 @@ class MainWindow(QMainWindow):
         if self._training_worker is not None:
             self._training_worker.cancel()
             self.model_panel.stop_button.setEnabled(False)
-            self._show_status("stopping after the current batch…")
+            self.show_status("stopping after the current batch…")
 
     def open_workspace(self, path: str | os.PathLike | None = None, as_copy: bool = False) -> TaskWorker | None:
         """``as_copy``: open without remembering the file (Save asks where): the shipped demo."""
@@ -221,14 +228,14 @@ class MainWindow(QMainWindow):
             path, _ = QFileDialog.getOpenFileName(self, "Open workspace", "", WORKSPACE_FILTER)
             if not path:
                 return None
-        if not self._confirm_discard():
+        if not self.confirm_discard():
             return None
         path = os.fspath(path)
         worker = self.runner.start("workspace", lambda t: self.session.open_task(path, t, as_copy))
         if not as_copy:
             worker.finished.connect(lambda _ws: self.files.remember("workspaces", path))
-        worker.progressed.connect(lambda p: self._show_status(p.message))
-        worker.failed.connect(lambda exc, tb: self._on_failed("Cannot open the workspace", exc, tb))
+        worker.progressed.connect(lambda p: self.show_status(p.message))
+        worker.failed.connect(lambda exc, tb: self.report_failure("Cannot open the workspace", exc, tb))
         return worker
 
     def save(self) -> bool:
@@ -259,14 +266,15 @@ class MainWindow(QMainWindow):
             self._training_worker = None
             self.model_panel.set_training(False)
 
-    def _on_failed(self, title: str, exc: BaseException, tb: str) -> None:
+    def report_failure(self, title: str, exc: BaseException, tb: str) -> None:
+        """A task's failure: a UserError as a plain message, anything else with its traceback."""
         if isinstance(exc, UserError):
             self.show_error(title, str(exc))
         else:
             self.show_error(title, f"Unexpected error: {type(exc).__name__}: {exc}", details=tb)
 
     def show_error(self, title: str, text: str, details: str | None = None) -> None:
-        self._show_status(text)
+        self.show_status(text)
         if details is None:
             QMessageBox.warning(self, title, text)
             return
@@ -274,7 +282,7 @@ class MainWindow(QMainWindow):
         box.setDetailedText(details)
         box.exec()
 
-    def _show_status(self, text: str) -> None:
+    def show_status(self, text: str) -> None:
         self.statusBar().showMessage(text, 15000)
 
     def _on_workspace(self, ws) -> None:
@@ -289,9 +297,10 @@ class MainWindow(QMainWindow):
         self.chosen = np.asarray(indices, np.int64)
         self.map_stack.highlight_chosen(self.chosen)
         self.sliders.set_chosen(self.chosen)
-        self._show_status(f"{len(self.chosen):,} images selected with the {tool}")
+        self.show_status(f"{len(self.chosen):,} images selected with the {tool}")
 
-    def _on_map(self, positions) -> None:
+    def refresh_map_controls(self, positions) -> None:
+        """The toolbar, colour options, lasso and point count follow a new map (or new colours)."""
         n = 0 if positions is None else len(positions)
         self.map_toolbar.set_enabled(n > 0)
         from latent_explorer.session.colouring import colour_options
@@ -321,7 +330,8 @@ class MainWindow(QMainWindow):
     def show_about(self) -> None:
         QMessageBox.about(self, f"About {APP_TITLE}", about_text())
 
-    def _confirm_discard(self) -> bool:
+    def confirm_discard(self) -> bool:
+        """True when nothing unsaved would be lost (asks to save a dirty workspace first)."""
         if not (self.ask_before_discarding and self.session.dirty):
             return True
         buttons = (QMessageBox.StandardButton.Save | QMessageBox.StandardButton.Discard
@@ -345,7 +355,7 @@ class MainWindow(QMainWindow):
             open_dropped(self, path)
 
     def closeEvent(self, event) -> None:  # noqa: N802
-        if not self._closed and not self._confirm_discard():
+        if not self._closed and not self.confirm_discard():
             event.ignore()
             return
         self.settings.save_window(self.saveGeometry(), self.saveState())

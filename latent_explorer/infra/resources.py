@@ -16,7 +16,7 @@ def resources_dir() -> Path | None:
     if frozen_root is not None:
         candidate = Path(frozen_root) / "resources"
     else:
-        candidate = Path(__file__).resolve().parent.parent / "resources"
+        candidate = Path(__file__).resolve().parents[2] / "resources"
     return candidate if candidate.is_dir() else None
 
 

@@ -5,6 +5,7 @@ The same generator is driven by the CLI (terminal progress bar) and by a Qt work
 from __future__ import annotations
 
 import threading
+import time
 from dataclasses import dataclass
 from typing import Any, Callable, Generator, TypeVar
 
@@ -52,19 +53,65 @@ class CancelToken:
 Task = Generator[Any, None, T]
 
 
+PROGRESS_INTERVAL = 0.05  # seconds between two progress reports a view sees (the last one always comes)
+
+
+class Throttle:
+    """Lets a Progress through at most every ``interval`` seconds; a finished one always."""
+
+    def __init__(self, interval: float = PROGRESS_INTERVAL) -> None:
+        self.interval = interval
+        self._last = -float("inf")
+
+    def due(self, item: Progress) -> bool:
+        now = time.monotonic()
+        if now - self._last >= self.interval or item.done >= item.total:
+            self._last = now
+            return True
+        return False
+
+
+def relay(
+    task: Task,
+    on_progress: Callable[[Progress], None] | None = None,
+    on_partial: Callable[[Any], None] | None = None,
+    interval: float = 0.0,
+) -> Task:
+    """The one loop over a task: yields each item on (so tasks nest), reporting progress
+    (throttled to ``interval`` seconds) and partial values (``Partial.value``) on the way, and
+    returns the task's result. Closing it closes the task."""
+    throttle = Throttle(interval)
+    try:
+        while True:
+            try:
+                item = next(task)
+            except StopIteration as stop:
+                return stop.value
+            if isinstance(item, Progress):
+                if on_progress is not None and throttle.due(item):
+                    on_progress(item)
+            elif on_partial is not None:
+                on_partial(item.value if isinstance(item, Partial) else item)
+            yield item
+    finally:
+        task.close()
+
+
 def run_task(
     task: Task,
     on_progress: Callable[[Progress], None] | None = None,
     on_partial: Callable[[Any], None] | None = None,
+    interval: float = 0.0,
+    stop: threading.Event | None = None,
 ) -> T:
-    """Drive a task generator to its end and return its result."""
+    """Drive a task generator to its end (the CLI, tests, worker threads) and return its result.
+    ``stop`` set: the task is closed at its next yield and `Cancelled` raised."""
+    driven = relay(task, on_progress, on_partial, interval)
     while True:
+        if stop is not None and stop.is_set():
+            driven.close()
+            raise Cancelled()
         try:
-            item = next(task)
-        except StopIteration as stop:
-            return stop.value
-        if isinstance(item, Progress):
-            if on_progress is not None:
-                on_progress(item)
-        elif on_partial is not None:
-            on_partial(item.value if isinstance(item, Partial) else item)
+            next(driven)
+        except StopIteration as done:
+            return done.value

@@ -51,6 +51,10 @@ class ConvAutoencoder(nn.Module):
     def latent_dim(self) -> int:
         return self.config.latent_dim
 
+    @property
+    def has_encoder(self) -> bool:
+        return True
+
     def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
         """Return (mean, log-variance); log-variance is None for a plain autoencoder."""
         h = x

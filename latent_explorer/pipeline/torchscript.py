@@ -21,15 +21,15 @@ from latent_explorer.models.external import ExternalModel
 from latent_explorer.infra.tasks import CancelToken, Progress
 from latent_explorer.training.split import make_split
 from latent_explorer.workspace.session_file import Workspace
+from latent_explorer.workspace import schema
 
-EXTRA_KEY = "external_model"
 ENCODE_CHUNK = 512
 MAX_SAMPLES = 1_000_000
 VAL_FRACTION = 0.2
 
 
 def is_external(ws: Workspace) -> bool:
-    return EXTRA_KEY in ws.extra_meta
+    return schema.EXTERNAL_MODEL in ws.extra_meta
 
 
 def _range_words(r: str) -> str:
@@ -99,7 +99,7 @@ def import_torchscript(
         val_idx=val_idx,
         latents=latents,
     )
-    ws.extra_meta[EXTRA_KEY] = {
+    ws.extra_meta[schema.EXTERNAL_MODEL] = {
         "decoder": model.files["decoder"].to_dict(),
         "encoder": None if model.files.get("encoder") is None else model.files["encoder"].to_dict(),
         "latent_dim": cfg.latent_dim,
@@ -160,7 +160,7 @@ def _check_file(entry: dict[str, Any], role: str) -> None:
 
 def load_external_model(ws: Workspace, device: str = "cpu") -> ExternalModel:
     """Reload the TorchScript files a workspace points to, refusing missing or changed ones."""
-    meta = ws.extra_meta.get(EXTRA_KEY)
+    meta = ws.extra_meta.get(schema.EXTERNAL_MODEL)
     if not isinstance(meta, dict) or not isinstance(meta.get("decoder"), dict):
         raise UserError("this workspace does not describe an imported TorchScript model")
     roles = [("decoder", meta["decoder"])]
@@ -188,4 +188,4 @@ def load_external_model(ws: Workspace, device: str = "cpu") -> ExternalModel:
     return model.to(device).eval()
 
 
-__all__ = ["EXTRA_KEY", "import_torchscript", "is_external", "load_external_model"]
+__all__ = ["import_torchscript", "is_external", "load_external_model"]

@@ -10,7 +10,7 @@ import numpy as np
 
 from latent_explorer.analysis.latent.latents import encode_dataset
 from latent_explorer.analysis.report.report import build_report
-from latent_explorer.analysis.report.extended import extended_report
+from latent_explorer.workspace.report import extended_report
 from latent_explorer.data.dataset import Dataset
 from latent_explorer.data.sources import open_source
 from latent_explorer.errors import UserError
@@ -18,6 +18,7 @@ from latent_explorer.pipeline.torchscript import is_external, load_external_mode
 from latent_explorer.models.config import ModelConfig
 from latent_explorer.models.registry import build_model
 from latent_explorer.infra.tasks import CancelToken, Partial, Progress
+from latent_explorer.training.augment import resolve_augment
 from latent_explorer.training.checkpoint import numpy_to_state
 from latent_explorer.training.split import make_split
 from latent_explorer.training.trainer import Trainer, validate_schedule
@@ -43,6 +44,8 @@ class TrainOptions:
     patience: int | None = 30
     device: str = "auto"
     threads: int | None = None
+    augment: str = "auto"  # training.augment.SETTINGS: auto = mirror and shift a folder's images
+    weight_decay: float | None = None  # None: chosen from the number of images (`default_weight_decay`)
 
     def validate(self) -> "TrainOptions":
         """Check what can be checked before any data is loaded, so mistakes surface at once."""
@@ -56,6 +59,9 @@ class TrainOptions:
             width=self.width or 32,
         ).validate()
         validate_schedule(self.epochs, self.batch_size, self.lr)
+        resolve_augment(self.augment, None, 32)
+        if self.weight_decay is not None and not 0 <= self.weight_decay < 1:
+            raise UserError(f"weight decay must be in [0, 1), got {self.weight_decay}")
         if self.color not in ("auto", "grey", "rgb"):
             raise UserError(f"colour must be auto, grey or rgb, got '{self.color}'")
         return self
@@ -77,7 +83,10 @@ class TrainOptions:
             width=width,
         ).validate()
 
-    def trainer(self, config: ModelConfig) -> Trainer:
+    def trainer(self, config: ModelConfig, dataset: Dataset) -> Trainer:
+        kind = dataset.source.get("kind")
+        n_train = round(len(dataset) * (1 - self.val_fraction))
+        decay = self.weight_decay if self.weight_decay is not None else default_weight_decay(kind, n_train)
         return Trainer(
             config,
             epochs=self.epochs,
@@ -87,7 +96,21 @@ class TrainOptions:
             device=self.device,
             patience=self.patience,
             threads=self.threads,
+            augment=resolve_augment(self.augment, kind, config.image_size),
+            weight_decay=decay,
         )
+
+
+def default_weight_decay(source_kind: str | None, n_train: int) -> float:
+    """AdamW's decoupled weight decay for a folder of a person's images: a pull towards small
+    weights where a few hundred images would otherwise be memorised, less as the folder grows.
+    The demos train as they always have (none)."""
+    if source_kind != "folder":
+        return 0.0
+    return 0.0 if n_train >= 20000 else FOLDER_WEIGHT_DECAY
+
+
+FOLDER_WEIGHT_DECAY = 0.0
 
 
 def default_width(image_size: int, n_images: int) -> int:
@@ -126,11 +149,11 @@ def finish_workspace(ws: Workspace, dataset: Dataset) -> Workspace:
         train_status=ws.train_status,
         train_message=ws.train_message,
     )
-    ws.report.update(extended_report(ws, _pca_map(ws), seed))
+    ws.report.update(extended_report(ws, pca_map(ws), seed))
     return ws
 
 
-def _pca_map(ws: Workspace) -> dict[str, np.ndarray]:
+def pca_map(ws: Workspace) -> dict[str, np.ndarray]:
     z = None if ws.latents is None else ws.latents.mean
     if z is None or len(z) < 4 or z.shape[1] < 2:
         return {}
@@ -166,18 +189,22 @@ def continue_training(
     options: TrainOptions | None = None,
     cancel: CancelToken | None = None,
     extra_epochs: int | None = None,
+    threads: int | None = None,
 ):
     """Train (or resume) the workspace's model on ``dataset``; returns the updated workspace.
     ``extra_epochs`` more epochs restart early stopping's patience: the user asked for them (a
-    model that stopped early would otherwise stop again after one epoch)."""
+    model that stopped early would otherwise stop again after one epoch). Without ``options``
+    (a resume) the stored ones are used, on ``threads`` threads: that is this machine's choice,
+    not the model's."""
     if options is None:
         fields = TrainOptions.__dataclass_fields__
         options = TrainOptions(**{k: v for k, v in ws.train_params.items() if k in fields})
+        options = replace(options, threads=threads)
     if extra_epochs is not None and ws.train_state is not None:
         options = replace(options, epochs=ws.train_state.epoch + extra_epochs)
         ws.train_state.bad_epochs = 0
     ws.train_params = asdict(options)
-    trainer = options.trainer(ws.model_config)
+    trainer = options.trainer(ws.model_config, dataset)
     result = yield from trainer.fit(dataset, ws.train_idx, ws.val_idx, ws.train_state, cancel)
     ws.train_state = result.state
     ws.train_status, ws.train_message = result.status, result.message

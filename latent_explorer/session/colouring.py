@@ -1,13 +1,12 @@
 """What the map's points can be coloured by — labels, categories, continuous attributes,
 reconstruction error, anomaly score, cluster — and the values for each (Qt-free)."""
 from __future__ import annotations
+from latent_explorer.workspace import schema
 
 from dataclasses import dataclass, field
 
 import numpy as np
 
-ANOMALY_ARRAY = "anomalies.combined"
-CLUSTER_ARRAY = "clusters.labels"
 
 
 @dataclass
@@ -34,9 +33,9 @@ def colour_options(session) -> list[tuple[str, str]]:
     out += [(f"attr:{name}", name) for name in ds.attributes]
     if ws.latents is not None and ws.latents.recon_error is not None:
         out.append(("recon_error", "reconstruction error"))
-    if ANOMALY_ARRAY in ws.extra_arrays:
+    if schema.ANOMALY_SCORES in ws.extra_arrays:
         out.append(("anomaly", "anomaly score"))
-    if CLUSTER_ARRAY in ws.extra_arrays:
+    if schema.CLUSTER_LABELS in ws.extra_arrays:
         out.append(("cluster", "cluster"))
     return out
 
@@ -62,10 +61,10 @@ def colouring(session, key: str) -> Colouring:
                              names=list(ds.category_names.get(name, [])))
         if key == "recon_error" and ws.latents.recon_error is not None:
             return _continuous("reconstruction error", ws.latents.recon_error)
-        if key == "anomaly" and ANOMALY_ARRAY in ws.extra_arrays:
-            return _continuous("anomaly score (percentile)", ws.extra_arrays[ANOMALY_ARRAY])
-        if key == "cluster" and CLUSTER_ARRAY in ws.extra_arrays:
-            codes = np.asarray(ws.extra_arrays[CLUSTER_ARRAY], np.int64)
+        if key == "anomaly" and schema.ANOMALY_SCORES in ws.extra_arrays:
+            return _continuous("anomaly score (percentile)", ws.extra_arrays[schema.ANOMALY_SCORES])
+        if key == "cluster" and schema.CLUSTER_LABELS in ws.extra_arrays:
+            codes = np.asarray(ws.extra_arrays[schema.CLUSTER_LABELS], np.int64)
             k = int(codes.max()) + 1 if len(codes) else 0
             return Colouring("groups", "cluster", codes=codes, names=[f"cluster {i + 1}" for i in range(k)])
     except (AttributeError, KeyError, TypeError):

@@ -16,8 +16,9 @@ from psygnal import Signal
 
 from latent_explorer.errors import UserError
 from latent_explorer.infra.tasks import CancelToken, Progress, Task
+from latent_explorer.workspace import schema
 
-KINDS = ("interpolation", "samples", "arithmetic")
+KINDS = schema.GENERATED
 SLOTS = ("interpolation.a", "interpolation.b", "arithmetic.a", "arithmetic.b", "arithmetic.c")
 MAX_SHOWN_SAMPLES = 400  # a grid the window can show
 PATH_K = 10
@@ -258,7 +259,7 @@ class Generator:
         model = self.session.model
         if model is None:
             return None
-        variational = model.config.is_variational or not getattr(model, "has_encoder", True)
+        variational = model.config.is_variational or not model.has_encoder
         return "generator" if variational else "ae"
 
     # ------------------------------------------------------------------ results

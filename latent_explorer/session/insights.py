@@ -9,10 +9,8 @@ import numpy as np
 
 from latent_explorer.errors import UserError
 from latent_explorer.infra.tasks import CancelToken, Progress
-from latent_explorer.session.colouring import ANOMALY_ARRAY, CLUSTER_ARRAY
+from latent_explorer.workspace import schema
 
-ANOMALY_META = "anomalies"
-CLUSTER_META = "clusters"
 
 
 def _latents(session):
@@ -52,8 +50,8 @@ def adopt_anomalies(session, result: dict[str, Any]) -> None:
     ws = session.workspace
     if ws is None or len(result["combined"]) != len(ws.latents.mean):
         return
-    ws.extra_arrays[ANOMALY_ARRAY] = result["combined"]
-    ws.extra_meta[ANOMALY_META] = {"k": result["k"], "top": result["rows"]}
+    ws.extra_arrays[schema.ANOMALY_SCORES] = result["combined"]
+    ws.extra_meta[schema.ANOMALIES] = {"k": result["k"], "top": result["rows"]}
     session.mark_dirty()
 
 
@@ -61,8 +59,8 @@ def adopt_clusters(session, clustering) -> None:
     ws = session.workspace
     if ws is None or len(clustering.labels) != len(ws.latents.mean):
         return
-    ws.extra_arrays[CLUSTER_ARRAY] = clustering.labels.astype(np.int64)
-    ws.extra_meta[CLUSTER_META] = clustering.summary() | {"medoids": [int(m) for m in clustering.medoids]}
+    ws.extra_arrays[schema.CLUSTER_LABELS] = clustering.labels.astype(np.int64)
+    ws.extra_meta[schema.CLUSTERS] = clustering.summary() | {"medoids": [int(m) for m in clustering.medoids]}
     session.mark_dirty()
 
 

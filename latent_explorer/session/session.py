@@ -17,13 +17,19 @@ from typing import TYPE_CHECKING, Any, Callable
 import numpy as np
 from psygnal import Signal
 
+from latent_explorer.analysis.maps.projection_cache import ProjectionCache
 from latent_explorer.errors import UserError
-from latent_explorer.infra.tasks import CancelToken, Partial, Task, run_task
+from latent_explorer.infra.tasks import CancelToken, Task, relay, run_task
+from latent_explorer.session.handover import (
+    Arrival, Courier, Prepared, Tickets, map_latents, preview_pairs as _pairs_of,
+)
 
 if TYPE_CHECKING:
     from latent_explorer.data.dataset import Dataset
+    from latent_explorer.models.protocol import LatentModel
     from latent_explorer.pipeline.train import TrainOptions
     from latent_explorer.workspace.session_file import Workspace
+
 
 def _call_now(fn: Callable[[], Any]) -> None:
     fn()
@@ -56,7 +62,9 @@ class Session:
         self.dirty: bool = False
         self._model = None
         self._model_error: str | None = None
-        self._tickets = {"workspace": 0, "map": 0}
+        self._preview_pairs = None
+        self._tickets = Tickets()
+        self.map_cache = ProjectionCache()  # this session's t-SNE/UMAP maps: asking twice is free
         self._preparers: list[Callable[[Workspace, Dataset | None], dict]] = []
         self.prepared: dict[str, Any] = {}  # what the preparers computed for the current workspace
 
@@ -88,7 +96,7 @@ class Session:
         return f"{name or 'session'} (not saved)"
 
     @property
-    def model(self):
+    def model(self) -> LatentModel | None:
         """The workspace's trained model in eval mode, loaded on first use; None without one."""
         if self._model is None and self._model_error is None and self.workspace is not None:
             if self.workspace.has_decoder:
@@ -124,7 +132,7 @@ class Session:
 
     def _can_reconstruct(self) -> bool:
         model = self.model
-        return model is not None and self.has_images and bool(getattr(model, "has_encoder", True))
+        return model is not None and self.has_images and model.has_encoder
 
     def reconstruction_error(self, index: int) -> float | None:
         """Per-pixel mean squared error of the image's reconstruction (computed when encoded)."""
@@ -137,23 +145,10 @@ class Session:
     def preview_pairs(self, k: int = 8) -> tuple[np.ndarray, np.ndarray] | None:
         """(originals, reconstructions) of the first ``k`` held-out images — the fixed images
         the trainer shows live — or None without images or decoder."""
-        ready = self.prepared.get("preview_pairs")
+        ready = self._preview_pairs
         if ready is not None and len(ready[0]) == k:
             return ready
-        return self._preview_pairs(self.workspace, self.dataset, self.model, k)
-
-    @staticmethod
-    def _preview_pairs(ws, dataset, model, k: int = 8):
-        if ws is None or model is None or dataset is None or not getattr(model, "has_encoder", True):
-            return None
-        if dataset.images is None:
-            return None
-        idx = np.asarray(ws.val_idx if len(ws.val_idx) else ws.train_idx)[:k]
-        if len(idx) == 0:
-            return None
-        from latent_explorer.analysis.latent.latents import reconstruct
-
-        return dataset.images[idx], reconstruct(model, dataset, idx)
+        return _pairs_of(self.workspace, self.dataset, self.model, k)
 
     def label_of(self, index: int) -> str | None:
         labels = self.labels
@@ -189,64 +184,76 @@ class Session:
         touch the session or emit anything; an exception means "not prepared", never a failure."""
         self._preparers.append(fn)
 
-    def _prepare(self, ws: Workspace | None, dataset: Dataset | None) -> dict[str, Any]:
+    def prepare(self, ws: Workspace | None, dataset: Dataset | None) -> Prepared:
         """In the task's thread: load the model, its reconstructions of the preview images and
         whatever the preparers want, so adopting the workspace costs the GUI thread nothing."""
-        prepared: dict[str, Any] = {}
+        prepared = Prepared()
         if ws is None:
             return prepared
         if ws.has_decoder:
             from latent_explorer.pipeline.train import load_model
 
             try:
-                prepared["model"] = load_model(ws)
+                prepared.model = load_model(ws)
             except UserError as exc:
-                prepared["model_error"] = str(exc)
+                prepared.model_error = str(exc)
             else:
                 data = dataset if dataset is not None else ws.dataset
-                prepared["preview_pairs"] = self._preview_pairs(ws, data, prepared["model"])
+                prepared.preview_pairs = _pairs_of(ws, data, prepared.model)
         for fn in self._preparers:
             try:
-                prepared.update(fn(ws, dataset) or {})
+                prepared.extras.update(fn(ws, dataset) or {})
             except Exception:  # noqa: BLE001 - the subscriber computes it itself instead
                 pass
         return prepared
 
-    def set_workspace(self, ws: Workspace | None, dataset: Dataset | None = None,
-                      path: str | None = None, dirty: bool = True) -> None:
-        """Adopt a workspace (``dataset``: its data with images, when they are loaded) and
-        compute its map here and now. Any task still running for the old one is ignored."""
-        self._tickets["workspace"] += 1
-        projection = None
-        if ws is not None and ws.latents is not None:
-            projection = run_task(self._map_task_body(ws.latents.mean, CancelToken()))
-        self._adopt(ws, dataset, projection, path, dirty, prepared=self._prepare(ws, dataset))
+    def courier(self, kind: str) -> Courier:
+        """A new task of ``kind`` ("workspace" or "map") starts: what older ones still deliver
+        is dropped; the courier hands this one's results to the session's thread."""
+        return Courier(self._dispatch, self._tickets, kind)
 
-    def _adopt(self, ws, dataset, projection, path, dirty, trained: bool = False,
-               prepared: dict | None = None) -> None:
-        self._tickets["map"] += 1
+    def adoption_task(self, courier: Courier, ws: Workspace | None, dataset: Dataset | None = None,
+                      path: str | None = None, dirty: bool = True, trained: bool = False,
+                      projection=None, other_map=None, cancel: CancelToken | None = None) -> Task:
+        """Task: map the workspace's latents (unless ``projection`` is its map already), prepare
+        what the views need, then let the session adopt it in its own thread (see `adopt`)."""
+        if projection is None and ws is not None and ws.latents is not None:
+            projection = yield from map_latents(ws.latents.mean, cancel or CancelToken(), cache=self.map_cache)
+        prepared = self.prepare(ws, dataset)
+        if projection is not None and other_map is not None and other_map.n_components != projection.n_components:
+            prepared.other_map = other_map  # going 2-D ↔ 3-D shows it without computing it
+        courier.post(self.adopt, Arrival(ws, dataset, projection, path, dirty, trained, prepared))
+        return ws
+
+    def adopt_task(self, ws: Workspace | None, dataset: Dataset | None = None, path: str | None = None,
+                   dirty: bool = True, cancel: CancelToken | None = None) -> Task:
+        """Task: adopt a workspace already in memory (``dataset``: its data with images, when
+        they are loaded), mapped with PCA. Any task still running for the old one is ignored."""
+        return self.adoption_task(self.courier("workspace"), ws, dataset, path, dirty, cancel=cancel)
+
+    def adopt(self, arrival: Arrival) -> None:
+        """In the session's thread: make ``arrival`` the current workspace and tell the views."""
+        ws, projection, prepared = arrival.workspace, arrival.projection, arrival.prepared
+        self._tickets.invalidate("map")
         self.workspace = ws
-        self.dataset = dataset if dataset is not None else (None if ws is None else ws.dataset)
-        self.prepared = dict(prepared or {})
-        self._model = self.prepared.pop("model", None)
-        self._model_error = self.prepared.pop("model_error", None)
+        self.dataset = arrival.dataset if arrival.dataset is not None else (None if ws is None else ws.dataset)
+        self.prepared = dict(prepared.extras)
+        self._model, self._model_error = prepared.model, prepared.model_error
+        self._preview_pairs = prepared.preview_pairs
         self.projection = projection
         self.map = None if projection is None else np.asarray(projection.embedding_)
-        self.maps = {}
-        for p in (self.prepared.pop("other_map", None), projection):
-            if p is not None:
-                self.maps[p.n_components] = p
+        self.maps = {p.n_components: p for p in (prepared.other_map, projection) if p is not None}
         self.selected = -1
-        self.path = path
-        self.dirty = dirty
+        self.path = arrival.path
+        self.dirty = arrival.dirty
         self.workspace_changed.emit(ws)
         self.map_changed.emit(self.map)
         self.selection_changed.emit(-1)
-        self.file_changed.emit(path)
-        self.dirty_changed.emit(dirty)
+        self.file_changed.emit(self.path)
+        self.dirty_changed.emit(self.dirty)
         if self._model_error:
             self.status.emit(f"no decoder: {self._model_error}")
-        if trained:
+        if arrival.trained:
             self.training_finished.emit(ws)
 
     def select(self, index: int) -> None:
@@ -256,37 +263,27 @@ class Session:
             self.selected = index
             self.selection_changed.emit(index)
 
-    def compute_map(self, method: str = "pca", **params: Any) -> np.ndarray | None:
-        """Recompute the map of the current latents here and now (see `map_task`)."""
-        return run_task(self.map_task(method=method, **params))
-
     def map_task(self, cancel: CancelToken | None = None, method: str = "pca", dim: int = 2,
                  **params: Any) -> Task:
         """Task: a ``dim``-D (2 or 3) ``method`` map ("pca", "tsne", "umap") of the latents. Partial
         embeddings of t-SNE/UMAP come as `map_partial` events (the map animates); the session
         adopts the map when done. ``params`` go to `Projection` (e.g. perplexity, n_neighbors)."""
-        ticket = self._ticket("map")
         ws = self.workspace
         if ws is None or ws.latents is None:
             raise UserError("there are no latents to map: train a model or open a workspace")
         if method not in ("pca", "tsne", "umap"):
             raise UserError(f"unknown map method '{method}': pca, tsne or umap")
-        return self._map_task(ticket, ws.latents.mean, cancel or CancelToken(), method, params, dim)
+        return self._map_task(self.courier("map"), ws.latents.mean, cancel or CancelToken(), method, params, dim)
 
-    def _map_task(self, ticket: int, z: np.ndarray, cancel: CancelToken, method: str, params: dict,
+    def _map_task(self, courier: Courier, z: np.ndarray, cancel: CancelToken, method: str, params: dict,
                   dim: int = 2):
-        inner = self._map_task_body(z, cancel, method, params, dim)
-        while True:
-            try:
-                item = next(inner)
-            except StopIteration as stop:
-                projection = stop.value
-                break
-            if isinstance(item, Partial) and isinstance(item.value, np.ndarray):
-                self._post("map", ticket, self.map_partial.emit, np.asarray(item.value))
-            yield item
-        self._post("map", ticket, self._set_map, projection)
-        self._post("map", ticket, self.mark_dirty)
+        def partial(value) -> None:
+            if isinstance(value, np.ndarray):
+                courier.post(self.map_partial.emit, np.asarray(value))
+
+        projection = yield from relay(map_latents(z, cancel, method, params, dim, self.map_cache), on_partial=partial)
+        courier.post(self._set_map, projection)
+        courier.post(self.mark_dirty)
         return projection.embedding_
 
     def _set_map(self, projection) -> None:
@@ -300,20 +297,9 @@ class Session:
         without computing it; a map still being computed is dropped."""
         if projection.embedding_ is None or len(projection.embedding_) != self.n_points:
             raise UserError("that map was made from other latents: compute it again")
-        self._tickets["map"] += 1
+        self._tickets.invalidate("map")
         self._set_map(projection)
         self.mark_dirty()
-
-    @staticmethod
-    def _map_task_body(z: np.ndarray, cancel: CancelToken, method: str = "pca", params=None, dim: int = 2):
-        from latent_explorer.analysis.maps.projection import Projection
-
-        z = np.asarray(z, np.float32)
-        if z.ndim == 2 and z.shape[1] == 1:  # one latent: the line itself, spread out on y = 0
-            z = np.concatenate([z, np.zeros_like(z)], axis=1)
-        projection = Projection(method, dim, **(params or {}))
-        yield from projection.fit_task(z, cancel)
-        return projection
 
     def train_task(self, source: str, options: TrainOptions | dict[str, Any],
                    cancel: CancelToken | None = None) -> Task:
@@ -325,12 +311,12 @@ class Session:
         way the caller's thread never imports torch (the GUI thread would stall for seconds)."""
         if not isinstance(options, dict):
             options.validate()
-        ticket = self._ticket("workspace")
+        courier = self.courier("workspace")
         self.training_started.emit(source)
         self.status.emit(f"training on {source}…")
         from latent_explorer.session.training import train_in_session
 
-        return train_in_session(self, ticket, source, options, cancel or CancelToken())
+        return train_in_session(self, courier, source, options, cancel or CancelToken())
 
     def resume_task(self, epochs: int | None = None, cancel: CancelToken | None = None) -> Task:
         """Task: train the current model ``epochs`` more (None: finish its plan), as `train_task`."""
@@ -344,18 +330,31 @@ class Session:
         ``as_copy``: the session forgets the file (Save asks where), e.g. for the shipped demo."""
         from latent_explorer.session.opening import open_in_session
 
-        ticket = self._ticket("workspace")
-        return open_in_session(self, ticket, os.fspath(path), cancel or CancelToken(), as_copy)
+        return open_in_session(self, self.courier("workspace"), os.fspath(path), cancel or CancelToken(), as_copy)
 
     def open(self, path: str | os.PathLike) -> Workspace:
         """Open a workspace here and now (see `open_task`)."""
         return run_task(self.open_task(path))
 
     def save(self, path: str | os.PathLike) -> str:
-        """Save the workspace with its maps (atomic); returns the path written."""
-        from latent_explorer.session.opening import save_session
+        """Save the workspace with its map and the last map of the other dimension (atomic);
+        returns the path written."""
+        from latent_explorer.workspace.session_file import EXTENSION, save_workspace
+        from latent_explorer.workspace.stored_map import store_map
 
-        return save_session(self, os.fspath(path))
+        ws, path = self.workspace, os.fspath(path)
+        if ws is None:
+            raise UserError("nothing to save yet: train a model or open a workspace first")
+        if not path.endswith(EXTENSION):
+            path += EXTENSION
+        others = [p for p in self.maps.values() if p is not self.projection]
+        store_map(ws, self.projection, others[0] if others else None)
+        save_workspace(path, ws)
+        self.path, self.dirty = path, False
+        self.file_changed.emit(path)
+        self.dirty_changed.emit(False)
+        self.status.emit(f"saved {path}")
+        return path
 
     def mark_dirty(self) -> None:
         """Something in the workspace changed (a direction, a kept point): it needs saving."""
@@ -365,28 +364,12 @@ class Session:
 
     def cancel_pending(self) -> None:
         """Forget every task in flight: whatever they still deliver is ignored."""
-        for key in self._tickets:
-            self._tickets[key] += 1
+        self._tickets.invalidate()
 
     def disconnect_all(self) -> None:
         for name, value in vars(Session).items():
             if isinstance(value, Signal):
                 getattr(self, name).disconnect()
-
-    def _ticket(self, kind: str) -> int:
-        self._tickets[kind] += 1
-        if kind == "workspace":
-            self._tickets["map"] += 1
-        return self._tickets[kind]
-
-    def _post(self, kind: str, ticket: int, fn: Callable, *args: Any) -> None:
-        """Run ``fn(*args)`` in the session's thread, unless a newer task of ``kind`` started."""
-
-        def run() -> None:
-            if self._tickets[kind] == ticket:
-                fn(*args)
-
-        self._dispatch(run)
 
 
 __all__ = ["Session"]

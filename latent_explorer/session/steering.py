@@ -11,10 +11,9 @@ from dataclasses import dataclass, field
 import numpy as np
 from psygnal import Signal
 
-from latent_explorer.analysis.directions.direction_set import DIRECTIONS_KEY
 from latent_explorer.errors import UserError
+from latent_explorer.workspace import schema
 
-KEPT_KEY = "kept"
 STRENGTH_LIMIT = 3.0  # spreads either way
 
 
@@ -105,11 +104,11 @@ class Steering:
         from latent_explorer.analysis.directions.direction_set import directions_from_state, standard_directions
 
         dim = ws.latents.mean.shape[1]
-        meta = ws.extra_meta.get(DIRECTIONS_KEY)
+        meta = ws.extra_meta.get(schema.DIRECTIONS)
         note = None
         if meta is not None:
             try:
-                return directions_from_state(meta, ws.extra_arrays.get(DIRECTIONS_KEY), dim), None
+                return directions_from_state(meta, ws.extra_arrays.get(schema.DIRECTIONS), dim), None
             except UserError as exc:
                 note = f"saved directions ignored: {exc}"
         try:
@@ -145,14 +144,6 @@ class Steering:
         strengths = self.edit.strengths.copy()
         strengths[which] = float(np.clip(value, -STRENGTH_LIMIT, STRENGTH_LIMIT))
         self._update(strengths)
-
-    def set_strengths(self, values) -> None:
-        if self.edit is None:
-            raise UserError("select an image to edit first")
-        values = np.clip(np.asarray(values, np.float64), -STRENGTH_LIMIT, STRENGTH_LIMIT)
-        if values.shape != (len(self.directions),):
-            raise UserError(f"give {len(self.directions)} strengths")
-        self._update(values)
 
     def checkpoint(self) -> None:
         """Remember the strengths now, for `undo` (the app calls it when a drag starts)."""
@@ -238,19 +229,19 @@ class Steering:
         from latent_explorer.analysis.directions.direction_set import directions_to_state
 
         meta, units = directions_to_state(self.directions)
-        ws.extra_meta[DIRECTIONS_KEY] = meta
-        ws.extra_arrays[DIRECTIONS_KEY] = units
-        ws.extra_meta[KEPT_KEY] = [{"name": k.name, "meta": k.meta} for k in self.kept]
+        ws.extra_meta[schema.DIRECTIONS] = meta
+        ws.extra_arrays[schema.DIRECTIONS] = units
+        ws.extra_meta[schema.KEPT] = [{"name": k.name, "meta": k.meta} for k in self.kept]
         if self.kept:
-            ws.extra_arrays[KEPT_KEY] = np.array([k.latent for k in self.kept], np.float32)
+            ws.extra_arrays[schema.KEPT] = np.array([k.latent for k in self.kept], np.float32)
         else:
-            ws.extra_arrays.pop(KEPT_KEY, None)
+            ws.extra_arrays.pop(schema.KEPT, None)
         self.session.mark_dirty()
 
 
 def _load_kept(ws) -> list[KeptPoint]:
-    meta = ws.extra_meta.get(KEPT_KEY)
-    latents = ws.extra_arrays.get(KEPT_KEY)
+    meta = ws.extra_meta.get(schema.KEPT)
+    latents = ws.extra_arrays.get(schema.KEPT)
     if not isinstance(meta, list) or latents is None or ws.latents is None:
         return []
     latents = np.asarray(latents, np.float64)

@@ -5,17 +5,20 @@ from __future__ import annotations
 import copy
 import dataclasses
 import os
-import time
-from functools import partial
+from typing import TYPE_CHECKING
 
 from latent_explorer.errors import UserError
-from latent_explorer.infra.tasks import Cancelled, CancelToken, Partial, Progress
+from latent_explorer.infra.tasks import PROGRESS_INTERVAL, Cancelled, CancelToken, Progress, Task, relay
+from latent_explorer.session.handover import Courier, SessionTasks
 
-PROGRESS_INTERVAL = 0.05  # seconds between two training_progress events (the last always comes)
+if TYPE_CHECKING:
+    from latent_explorer.data.dataset import Dataset
+    from latent_explorer.workspace.session_file import Workspace
+
 PLAN_DONE = ("finished", "early-stopped")  # statuses whose planned epochs are all done
 
 
-def train_in_session(session, ticket: int, source: str, options, cancel: CancelToken):
+def train_in_session(session: SessionTasks, courier: Courier, source: str, options, cancel: CancelToken) -> Task:
     """The body of `Session.train_task`: drive the pipeline, hand progress, epochs and the
     result over to the session's thread (stale tickets are dropped there)."""
     from latent_explorer.pipeline.train import TrainOptions, train_source  # torch: imported in the worker thread
@@ -27,16 +30,15 @@ def train_in_session(session, ticket: int, source: str, options, cancel: CancelT
             raise UserError(f"unknown training option '{unknown[0]}'")
         options = TrainOptions(**options).validate()
 
-    post = partial(session._post, "workspace", ticket)
-    ws = yield from _relay(session, post, train_source(source, options, cancel), "training")
+    ws = yield from _relay(session, courier, train_source(source, options, cancel), "training")
     st = ws.train_state
     if ws.train_status == "cancelled" and st is not None and st.epoch == 0 and st.step == 0:
-        post(session.status.emit, "training stopped before the first step: nothing changed")
+        courier.post(session.status.emit, "training stopped before the first step: nothing changed")
         return ws
-    return (yield from _adopt(session, post, ws, ws.dataset, None, cancel))
+    return (yield from _adopt(session, courier, ws, ws.dataset, None, cancel))
 
 
-def resume_problem(session, extra_epochs: int | None) -> str | None:
+def resume_problem(session: SessionTasks, extra_epochs: int | None) -> str | None:
     """Why the current model cannot be trained further (None when it can). ``extra_epochs``
     None means "finish the planned epochs", which only a stopped training has left."""
     ws = session.workspace
@@ -53,91 +55,78 @@ def resume_problem(session, extra_epochs: int | None) -> str | None:
     return None
 
 
-def resume_in_session(session, extra_epochs: int | None, cancel: CancelToken):
+def resume_in_session(session: SessionTasks, extra_epochs: int | None, cancel: CancelToken) -> Task:
     """The task behind `Session.resume_task`: train the current model ``extra_epochs`` more
     (None: finish its plan) on a copy of its state, then adopt it like a new training (the
     loss history goes on; the file it came from stays its file)."""
     problem = resume_problem(session, extra_epochs)
     if problem is not None:
         raise UserError(problem)
-    ticket = session._ticket("workspace")
+    courier = session.courier("workspace")
     session.status.emit("resuming training…")
-    return _resume(session, ticket, session.workspace, session.dataset, session.path, extra_epochs, cancel)
+    return _resume(session, courier, session.workspace, session.dataset, session.path, extra_epochs, cancel)
 
 
-def _resume(session, ticket, ws, dataset, path, extra_epochs, cancel):
+def _resume(session: SessionTasks, courier: Courier, ws: Workspace, dataset: Dataset, path: str | None,
+            extra_epochs: int | None, cancel: CancelToken) -> Task:
     from latent_explorer.pipeline.train import continue_training
 
-    post = partial(session._post, "workspace", ticket)
     st = copy.deepcopy(ws.train_state)  # the session's workspace stays as it is until adopted
     before = (st.epoch, st.step)
     ws = dataclasses.replace(ws, train_state=st, train_params=dict(ws.train_params),
                              report=dict(ws.report), extra_meta=dict(ws.extra_meta),
                              extra_arrays=dict(ws.extra_arrays))
     task = continue_training(ws, dataset, cancel=cancel, extra_epochs=extra_epochs)
-    ws = yield from _relay(session, post, task, "training")
+    ws = yield from _relay(session, courier, task, "training")
     if ws.train_status == "cancelled" and (ws.train_state.epoch, ws.train_state.step) == before:
-        post(session.status.emit, "training stopped before the first step: nothing changed")
+        courier.post(session.status.emit, "training stopped before the first step: nothing changed")
         return ws
-    return (yield from _adopt(session, post, ws, dataset, path, cancel))
+    return (yield from _adopt(session, courier, ws, dataset, path, cancel))
 
 
-def import_in_session(session, options: dict, cancel: CancelToken):
+def import_in_session(session: SessionTasks, options: dict, cancel: CancelToken) -> Task:
     """Task: import a TorchScript decoder (and encoder) as `latent-explorer import` does;
     ``options`` are `import_torchscript`'s arguments by name. The session adopts the result."""
-    ticket = session._ticket("workspace")
+    courier = session.courier("workspace")
     name = os.path.basename(str(options.get("decoder_path", "")))
     session.training_started.emit(f"TorchScript {name}")
     session.status.emit(f"importing {name}…")
-    return _import(session, ticket, dict(options), cancel)
+    return _import(session, courier, dict(options), cancel)
 
 
-def _import(session, ticket, options, cancel):
+def _import(session: SessionTasks, courier: Courier, options: dict, cancel: CancelToken) -> Task:
     from latent_explorer.pipeline.torchscript import import_torchscript
 
-    post = partial(session._post, "workspace", ticket)
-    ws = yield from _relay(session, post, import_torchscript(**options, cancel=cancel), "import")
-    return (yield from _adopt(session, post, ws, ws.dataset, None, cancel))
+    ws = yield from _relay(session, courier, import_torchscript(**options, cancel=cancel), "import")
+    return (yield from _adopt(session, courier, ws, ws.dataset, None, cancel))
 
 
-def _relay(session, post, inner, what: str):
+def _relay(session: SessionTasks, courier: Courier, inner: Task, what: str) -> Task:
     """Drive ``inner``, handing progress, epoch reports and stages to the session's thread."""
     from latent_explorer.training.state import EpochReport
 
-    last = 0.0
+    def partial(value) -> None:
+        if isinstance(value, EpochReport):
+            courier.post(session.epoch_finished.emit, value)
+        elif isinstance(value, dict) and "stage" in value:
+            courier.post(session.status.emit, f"{value['stage']}…")
+
     try:
-        while True:
-            try:
-                item = next(inner)
-            except StopIteration as stop:
-                return stop.value
-            if isinstance(item, Progress):
-                now = time.monotonic()
-                if now - last >= PROGRESS_INTERVAL or item.done >= item.total:
-                    last = now
-                    post(session.training_progress.emit, item)
-            elif isinstance(item, Partial) and isinstance(item.value, EpochReport):
-                post(session.epoch_finished.emit, item.value)
-            elif isinstance(item, Partial) and isinstance(item.value, dict) and "stage" in item.value:
-                post(session.status.emit, f"{item.value['stage']}…")
-            yield item
+        return (yield from relay(inner, lambda p: courier.post(session.training_progress.emit, p), partial,
+                                 PROGRESS_INTERVAL))
     except Cancelled:
         raise
     except Exception as exc:
-        post(session.status.emit, f"{what} failed: {exc}")
+        courier.post(session.status.emit, f"{what} failed: {exc}")
         raise
-    finally:
-        inner.close()
 
 
-def _adopt(session, post, ws, dataset, path, cancel):
+def _adopt(session: SessionTasks, courier: Courier, ws: Workspace, dataset: Dataset, path: str | None,
+           cancel: CancelToken) -> Task:
     """Map the new latents and prepare the model here, then let the session adopt them."""
-    projection = None
     if ws.latents is not None:
         yield Progress(0, 1, "computing the map")
-        projection = yield from session._map_task_body(ws.latents.mean, cancel)
-    prepared = session._prepare(ws, dataset)
-    post(session._adopt, ws, dataset, projection, path, True, True, prepared)
+    yield from session.adoption_task(courier, ws, dataset, path, dirty=True, trained=True, cancel=cancel)
     what = "images" if dataset.has_images else "points"
-    post(session.status.emit, f"{ws.train_message or ws.train_status} — {len(dataset):,} {what} mapped")
+    courier.post(session.status.emit, f"{ws.train_message or ws.train_status} — {len(dataset):,} {what} mapped")
     return ws

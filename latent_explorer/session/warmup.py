@@ -1,11 +1,14 @@
 """Paying numba's compile before the user asks: `warm_up_maps` runs a tiny UMAP in a
 background thread so the first real map starts at once. It imports torch there too, so training
-does not start by importing it (holding the import lock the GUI thread may need)."""
+does not start by importing it (holding the import lock the GUI thread may need). ``on_done`` runs
+in the warm-up thread at the end: the app uses it to ask its GUI thread to freeze the garbage
+collector's view of what the warm-up loaded (see gui.threads.gc_guard)."""
 from __future__ import annotations
 
 import os
 import threading
 import time
+from typing import Callable
 
 import numpy as np
 
@@ -33,8 +36,9 @@ def warm_up_maps(extra=()) -> dict:
     return times
 
 
-def warm_up_in_background(extra=()) -> threading.Thread:
-    """`warm_up_maps` in a daemon thread at low priority (it never delays the window)."""
+def warm_up_in_background(extra=(), on_done: Callable[[], None] | None = None) -> threading.Thread:
+    """`warm_up_maps` in a daemon thread at low priority (it never delays the window), then
+    ``on_done()`` in that thread."""
     def run() -> None:
         try:
             os.nice(5)  # affects this thread only on Linux; elsewhere harmless
@@ -44,7 +48,8 @@ def warm_up_in_background(extra=()) -> threading.Thread:
             warm_up_maps(extra)
         except Exception:  # noqa: BLE001 - a failed warm-up only means the first map compiles
             pass
-        gc.freeze()
+        if on_done is not None:
+            on_done()
 
     thread = threading.Thread(target=run, name="latent-explorer warm-up", daemon=True)
     thread.start()

@@ -23,8 +23,9 @@ def resolve_device(device: str = "auto") -> torch.device:
     return dev
 
 
-def choose_threads() -> int:
-    """Threads for CPU torch: the idle cores, minus one left for the GUI.
+def choose_threads(reserve: int = 1) -> int:
+    """Threads for CPU torch: the idle cores, minus ``reserve`` kept free (one for the window's
+    GUI thread; none on the command line).
 
     Oversubscription is far worse than too few threads (measured: 2 threads beside another
     busy process ran 12× slower than 1), so the machine's load counts as busy cores."""
@@ -34,4 +35,4 @@ def choose_threads() -> int:
     except (AttributeError, OSError):
         load = 0.0
     idle = int(cores - load + 0.5)
-    return max(1, min(cores - 1, idle))
+    return max(1, min(cores - reserve, idle))

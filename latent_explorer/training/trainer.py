@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Callable
 
 import numpy as np
 import torch
@@ -15,7 +14,8 @@ from latent_explorer.errors import UserError
 from latent_explorer.models.config import ModelConfig
 from latent_explorer.models.conv import loss_terms, loss_terms_per_image
 from latent_explorer.models.registry import build_model
-from latent_explorer.infra.tasks import CancelToken, Partial, Progress, run_task
+from latent_explorer.infra.tasks import CancelToken, Partial, Progress
+from latent_explorer.training.augment import Augment
 from latent_explorer.training.checkpoint import numpy_to_state, optimizer_to_plain, plain_to_optimizer, state_to_numpy
 from latent_explorer.training.device import choose_threads, resolve_device
 from latent_explorer.training.state import EpochReport, TrainResult, TrainState
@@ -55,6 +55,8 @@ class Trainer:
         patience: int | None = 30,
         threads: int | None = None,
         n_preview: int = 8,
+        augment: Augment | None = None,
+        weight_decay: float = 0.0,
     ) -> None:
         self.config = config
         self.epochs = epochs
@@ -65,6 +67,8 @@ class Trainer:
         self.patience = patience
         self.threads = threads
         self.n_preview = n_preview
+        self.augment = augment or Augment()
+        self.weight_decay = weight_decay
 
     def _validate(self, dataset: Dataset, train_idx: np.ndarray) -> None:
         self.config.validate()
@@ -96,7 +100,10 @@ class Trainer:
 
         torch.manual_seed(self.seed)
         model = build_model(self.config).to(device)
-        opt = torch.optim.Adam(model.parameters(), lr=self.lr)
+        if self.weight_decay:
+            opt = torch.optim.AdamW(model.parameters(), lr=self.lr, weight_decay=self.weight_decay)
+        else:  # the same as AdamW without decay, minus a multiply per parameter and step
+            opt = torch.optim.Adam(model.parameters(), lr=self.lr)
         if state is None:
             state = TrainState(model=state_to_numpy(model.state_dict()))
         else:
@@ -136,6 +143,7 @@ class Trainer:
                 try:
                     x = batch(order[step * self.batch_size : (step + 1) * self.batch_size])
                     torch.manual_seed(hash((self.seed, state.epoch, step)) & 0xFFFF_FFFF)
+                    x = self.augment(x)
                     loss, rec, kl = loss_terms(model, x)
                     finite = bool(torch.isfinite(loss))
                     if finite:
@@ -218,19 +226,6 @@ class Trainer:
     @staticmethod
     def _result(state: TrainState, status: str, message: str) -> TrainResult:
         return TrainResult(state, status, message, state.epoch, state.seconds)
-
-    def run(
-        self,
-        dataset: Dataset,
-        train_idx: np.ndarray,
-        val_idx: np.ndarray,
-        state: TrainState | None = None,
-        cancel: CancelToken | None = None,
-        on_progress: Callable[[Progress], None] | None = None,
-        on_epoch: Callable[[EpochReport], None] | None = None,
-    ) -> TrainResult:
-        """Callback style: the same work as ``fit`` without driving a generator."""
-        return run_task(self.fit(dataset, train_idx, val_idx, state, cancel), on_progress, on_epoch)
 
 
 @torch.no_grad()

@@ -16,6 +16,7 @@ from latent_explorer.errors import UserError, WorkspaceError
 from latent_explorer.models.config import ModelConfig
 from latent_explorer.training.state import TrainState
 from latent_explorer.workspace.container import EXTENSION, Container, load_container, save_container
+from latent_explorer.workspace import schema
 
 
 @dataclass
@@ -36,7 +37,7 @@ class Workspace:
     @property
     def has_decoder(self) -> bool:
         trained = self.model_config is not None and self.train_state is not None
-        return trained or "external_model" in self.extra_meta  # an imported TorchScript model
+        return trained or schema.EXTERNAL_MODEL in self.extra_meta  # an imported TorchScript model
 
 
 def _dataset_meta(ds: Dataset) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

@@ -26,7 +26,13 @@ def diagnostic_rows(ws: Workspace) -> list[tuple[str, str]]:
     if isinstance(fit, dict) and "verdict" in fit:
         rows.append(("Fit", f"{fit['verdict']}: {fit.get('reason', '')}"))
     if isinstance(r.get("psnr"), dict):
-        rows.append(("PSNR", f"held-out {r['psnr'].get('val')} dB · compression {r.get('compression_ratio', '?')}×"))
+        p = r["psnr"]
+        pca = f" (PCA of pixels {p['pca_val']} dB)" if p.get("pca_val") is not None else ""
+        rows.append(("PSNR", f"held-out {p.get('val')} dB{pca}, train {p.get('train')} dB · "
+                             f"compression {r.get('compression_ratio', '?')}×"))
+    against = r.get("against_pca")
+    if isinstance(against, dict) and against.get("verdict"):
+        rows.append(("Against PCA", against["verdict"]))
     trust = r.get("trustworthiness")
     if isinstance(trust, dict) and trust:
         cont = r.get("continuity") or {}

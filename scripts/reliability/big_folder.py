@@ -30,7 +30,8 @@ FOLDERS = 100
 CHILD = r"""
 import json, resource, sys, time
 from latent_explorer.data.cache import DecodeCache
-from latent_explorer.data.folder import load_folder_sync
+from latent_explorer.data.folder import load_folder
+from latent_explorer.infra.tasks import run_task
 root, size, workers, cache_dir = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), sys.argv[4]
 def peak():
     # VmHWM: this process's own high-water mark. ru_maxrss would also count the parent it was
@@ -45,7 +46,7 @@ def peak():
 out = {"baseline_rss": peak()}
 for run in ("cold", "warm"):
     t0 = time.perf_counter()
-    ds = load_folder_sync(root, size, cache=DecodeCache(cache_dir), workers=workers)
+    ds = run_task(load_folder(root, size, cache=DecodeCache(cache_dir), workers=workers))
     took = time.perf_counter() - t0
     out[run] = {"seconds": took, "loaded": len(ds), "skipped": len(ds.skipped),
                 "images_per_s": (len(ds) + len(ds.skipped)) / took, "peak_rss": peak(),

@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 from scipy.spatial import cKDTree
 
+from latent_explorer.analysis.maps.projection_cache import ProjectionCache
 from latent_explorer.analysis.maps.projection import Projection
 from latent_explorer.errors import UserError
 from latent_explorer.infra.tasks import CancelToken, Cancelled, Partial, Progress, run_task
@@ -41,7 +42,7 @@ def run(request, data):
     proj = Projection(request.param, 2, **FAST[request.param])
     partials, progress = [], []
     result = run_task(
-        proj.fit_task(latents, use_cache=False), on_progress=progress.append, on_partial=partials.append
+        proj.fit_task(latents), on_progress=progress.append, on_partial=partials.append
     )
     return Run(proj, result, partials, progress)
 
@@ -97,16 +98,19 @@ def test_partial_maps_arrive_while_optimising_and_the_last_is_the_result(run):
 def test_a_seed_fixes_the_map_and_a_repeat_comes_from_the_cache(run, data):
     latents, _ = data
     method = run.projection.method
-    first = Projection(method, 2, **FAST[method]).fit(latents.copy())  # cached from now on
+    cache = ProjectionCache()
+    first = Projection(method, 2, **FAST[method]).fit(latents.copy(), cache=cache)  # cached from now on
     np.testing.assert_allclose(first, run.result, atol=1e-5)
     start = time.perf_counter()
-    items = list(Projection(method, 2, **FAST[method]).fit_task(latents))
+    items = list(Projection(method, 2, **FAST[method]).fit_task(latents, cache=cache))
     elapsed = time.perf_counter() - start
     assert items[-1].value is first  # the very same array, not a recomputation
     assert [type(i) for i in items] == [Progress, Partial]
     assert elapsed < 0.5
-    other_seed = Projection(method, 2, random_state=1, **FAST[method]).fit(latents)
+    other_seed = Projection(method, 2, random_state=1, **FAST[method]).fit(latents, cache=cache)
     assert not np.allclose(other_seed, first)
+    elsewhere = list(Projection(method, 2, **FAST[method]).fit_task(latents, cache=ProjectionCache()))
+    assert elsewhere[-1].value is not first  # another session's cache shares nothing
 
 
 @pytest.mark.parametrize("run", ["umap"], indirect=True)
@@ -131,7 +135,7 @@ def test_cancel_stops_a_long_run_promptly(data, method):
     latents, _ = data
     long_run = {"tsne": {"n_iter": 50_000}, "umap": {"n_epochs": 50_000}}[method]
     token = CancelToken()
-    task = Projection(method, 2, **long_run).fit_task(latents, cancel=token, use_cache=False)
+    task = Projection(method, 2, **long_run).fit_task(latents, cancel=token)
     next(item for item in task if isinstance(item, Partial))
     token.cancel()
     start = time.perf_counter()
@@ -170,10 +174,11 @@ def test_a_map_survives_a_workspace_round_trip(tmp_path, small_digits, data, run
 
     saved = back.extra_meta["maps"][proj.name]
     saved_arrays = {k: back.extra_arrays[f"map.{proj.name}.{k}"] for k in arrays}
-    restored = Projection.from_state(saved, saved_arrays, latents=latents)
+    cache = ProjectionCache()
+    restored = Projection.from_state(saved, saved_arrays, latents=latents, cache=cache)
     np.testing.assert_array_equal(restored.embedding_, run.result)
     # Asking for that map again is free, and new points can still be placed on it.
-    assert Projection(proj.method, 2, **FAST[proj.method]).fit(latents) is restored.embedding_
+    assert Projection(proj.method, 2, **FAST[proj.method]).fit(latents, cache=cache) is restored.embedding_
     own = np.arange(0, N, 7)
     assert same_place_or_label(run.result, restored.transform(latents[own]), labels, own) >= 0.9
     with pytest.raises(UserError, match="other latents"):

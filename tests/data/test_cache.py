@@ -12,7 +12,7 @@ from PIL import Image
 import latent_explorer.data.folder as folder_mod
 from latent_explorer.data import cache as cache_mod
 from latent_explorer.data.cache import ENV_VAR, DecodeCache, default_cache_dir
-from latent_explorer.data.folder import load_folder_sync
+from tests.folders import load_folder_sync
 from latent_explorer.data.scan import scan_folder
 
 

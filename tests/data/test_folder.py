@@ -14,7 +14,8 @@ from PIL import Image
 
 from latent_explorer.data.attributes import read_attributes
 from latent_explorer.data.cache import DecodeCache
-from latent_explorer.data.folder import load_folder, load_folder_sync
+from latent_explorer.data.folder import load_folder
+from tests.folders import load_folder_sync
 from latent_explorer.data.scan import scan_folder
 from latent_explorer.errors import UserError
 from latent_explorer.infra.tasks import CancelToken, Cancelled, Progress

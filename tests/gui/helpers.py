@@ -57,12 +57,13 @@ GL_WINDOW = textwrap.dedent("""
     from PySide6.QtWidgets import QApplication
     app = QApplication([])
     from latent_explorer.gui.main_window import MainWindow
+    from latent_explorer.infra.tasks import run_task
     w = MainWindow()
     w.ask_before_discarding = False
     w.resize(1000, 700)
     w.show()
     w.session.open(sys.argv[1])
-    w.session.compute_map("pca", dim=3)
+    run_task(w.session.map_task(method="pca", dim=3))
     view = w.map_view3d
     def settle(until=lambda: True):
         end = time.time() + 60

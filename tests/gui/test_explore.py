@@ -129,9 +129,6 @@ def test_a_tsne_map_animates_then_replaces_the_pca_map(window, qtbot, saved_digi
     pca = s.map.copy()
     partials = []
     s.map_partial.connect(lambda p: partials.append(p.copy()))
-    from latent_explorer.analysis.maps.projection import PROJECTION_CACHE
-
-    PROJECTION_CACHE.clear()  # a t-SNE of these latents computed by another test arrives at once
     window.map_toolbar.method.setCurrentIndex(window.map_toolbar.method.findData("tsne"))
     beat = Heartbeat()
     with qtbot.waitSignal(s.map_changed, timeout=LONG):
@@ -168,7 +165,7 @@ def test_decoded_atlas_tiles_the_view_and_refines_when_zooming(window, qtbot, sa
 
 
 def test_atlas_tiles_are_upright_and_placed_bottom_up():
-    from latent_explorer.gui.map2d.atlas import compose
+    from latent_explorer.gui.render.atlas_tiles import compose
 
     tiles = np.zeros((6, 4, 4, 1), np.uint8)
     tiles[:, 0, :, 0] = 255  # every tile's top row is white

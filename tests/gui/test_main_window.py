@@ -12,6 +12,7 @@ from PySide6.QtWidgets import QApplication, QMessageBox
 from latent_explorer.gui.main_window import MainWindow, about_text
 from latent_explorer.gui.threads.workers import TaskRunner
 from latent_explorer.infra.tasks import Cancelled, Progress
+from latent_explorer.infra.tasks import run_task
 
 from .helpers import LONG, Heartbeat, hover, set_options
 
@@ -83,7 +84,7 @@ def test_train_map_select_save_and_reopen(window, qtbot, tmp_path):
     assert window._save_to(str(tmp_path / "run"))
     assert s.path == str(tmp_path / "run.lexp") and not window.isWindowModified()
     assert "run.lexp" in window.windowTitle()
-    s.set_workspace(None)
+    run_task(s.adopt_task(None))
     assert view.point_count() == 0
     with qtbot.waitSignal(window.runner.stopped, timeout=LONG):
         window.open_workspace(tmp_path / "run.lexp")

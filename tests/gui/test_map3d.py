@@ -13,7 +13,7 @@ from PySide6.QtGui import QImage, QMouseEvent, QWheelEvent
 from PySide6.QtWidgets import QApplication
 
 from latent_explorer.gui.render.camera3d import DEGREES_PER_PIXEL
-from latent_explorer.gui.map2d.map_view import PICK_RADIUS
+from latent_explorer.gui.render.map_style import PICK_RADIUS
 
 from .helpers import LONG, hover, run_gl_window
 

@@ -11,10 +11,10 @@ from PIL import Image
 from PySide6.QtCore import QEvent, QPoint, QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
-from latent_explorer.gui.map2d.atlas import AtlasLayer
+from latent_explorer.gui.map_atlas import AtlasLayer
 from latent_explorer.gui.map3d.marks import EDIT_HEAD, KEPT
 from latent_explorer.gui.map2d.overlays import ON_PATH, SAMPLE
-from latent_explorer.gui.map2d.map_view import PICK_RADIUS
+from latent_explorer.gui.render.map_style import PICK_RADIUS
 from latent_explorer.gui.map3d.selection3d import DEPTH_RADIUS
 
 from .helpers import LONG, hover, run_gl_window
@@ -261,7 +261,7 @@ def test_export_map_picture_while_3d_shows_is_the_3d_map(window, qtbot, saved_di
 
 
 GL_BODY = """
-    from latent_explorer.gui.map2d.atlas import AtlasLayer
+    from latent_explorer.gui.map_atlas import AtlasLayer
     plain = rgb(canvas.grabFramebuffer())
     atlas = AtlasLayer(w.map_view.plotItem, w.steering, view)
     shown = []

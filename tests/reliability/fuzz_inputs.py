@@ -12,6 +12,7 @@ import zipfile
 import zlib
 
 import numpy as np
+from latent_explorer.infra.tasks import run_task
 from hypothesis import strategies as st
 from PIL import Image
 
@@ -141,7 +142,7 @@ def open_or_refuse(path) -> str:
         return "refused"
     s = Session()
     try:
-        s.set_workspace(ws)  # the map
+        run_task(s.adopt_task(ws))  # the map
         assert s.map is None or s.map.shape == (len(ws.dataset), 2)
         s.model  # noqa: B018 - loads the decoder (or notes why not)
         if len(ws.dataset):

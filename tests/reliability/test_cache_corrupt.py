@@ -16,7 +16,7 @@ import pytest
 from PIL import Image
 
 from latent_explorer.data.cache import DecodeCache
-from latent_explorer.data.folder import load_folder_sync
+from tests.folders import load_folder_sync
 from latent_explorer.data.images import decode_image
 
 

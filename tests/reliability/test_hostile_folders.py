@@ -18,7 +18,7 @@ from PIL import Image
 
 from latent_explorer.cli.main import main
 from latent_explorer.data.cache import DecodeCache
-from latent_explorer.data.folder import load_folder_sync
+from tests.folders import load_folder_sync
 from tests.data.test_folder import build_hostile
 from tests.reliability.mounts import remount_read_only, tmpfs
 

@@ -17,6 +17,7 @@ import pytest
 from latent_explorer.errors import WorkspaceError
 from latent_explorer.session.session import Session
 from latent_explorer.workspace.session_file import load_workspace
+from latent_explorer.infra.tasks import run_task
 from tests.reliability.mounts import remount_read_only, tmpfs
 
 LINUX = sys.platform.startswith("linux")
@@ -26,7 +27,7 @@ NOBODY = 65534
 @pytest.fixture
 def session(saved_digits_workspace):
     s = Session()
-    s.set_workspace(load_workspace(saved_digits_workspace))
+    run_task(s.adopt_task(load_workspace(saved_digits_workspace)))
     return s
 
 
@@ -82,11 +83,12 @@ AS_USER = textwrap.dedent(
     import json, os, sys
     import numpy as np
     from latent_explorer.errors import WorkspaceError
+    from latent_explorer.infra.tasks import run_task
     from latent_explorer.session.session import Session
     from latent_explorer.workspace.session_file import load_workspace
     locked, elsewhere = sys.argv[1], sys.argv[2]
     s = Session()
-    s.set_workspace(load_workspace(locked), path=locked, dirty=False)
+    run_task(s.adopt_task(load_workspace(locked), path=locked, dirty=False))
     ws = s.workspace
     ws.extra_arrays["notes"] = np.arange(1000.0)
     s.mark_dirty()

@@ -3,7 +3,7 @@ import pytest
 
 from latent_explorer.errors import UserError
 from latent_explorer.models.config import ModelConfig
-from latent_explorer.infra.tasks import CancelToken, Partial, Progress
+from latent_explorer.infra.tasks import CancelToken, Partial, Progress, run_task
 from latent_explorer.training.split import make_split
 from latent_explorer.training.state import EpochReport
 from latent_explorer.training.trainer import Trainer
@@ -14,6 +14,10 @@ CFG = ModelConfig(kind="vae", latent_dim=4, image_size=16, channels=1, width=8)
 @pytest.fixture(scope="module")
 def split(small_digits):
     return make_split(len(small_digits), small_digits.labels, 0.2, seed=0)
+
+
+def fit(trainer, dataset, train_idx, val_idx, state=None, cancel=None, on_progress=None):
+    return run_task(trainer.fit(dataset, train_idx, val_idx, state, cancel), on_progress)
 
 
 def weights_equal(a, b):
@@ -52,15 +56,15 @@ def test_generator_reports_progress_and_epochs_with_reconstructions(small_digits
 
 
 def test_same_seed_same_weights_other_seed_other_weights(small_digits, split):
-    a = Trainer(CFG, epochs=1, seed=5, threads=1).run(small_digits, *split)
-    b = Trainer(CFG, epochs=1, seed=5, threads=1).run(small_digits, *split)
-    c = Trainer(CFG, epochs=1, seed=6, threads=1).run(small_digits, *split)
+    a = fit(Trainer(CFG, epochs=1, seed=5, threads=1), small_digits, *split)
+    b = fit(Trainer(CFG, epochs=1, seed=5, threads=1), small_digits, *split)
+    c = fit(Trainer(CFG, epochs=1, seed=6, threads=1), small_digits, *split)
     assert weights_equal(a.state.model, b.state.model)
     assert not weights_equal(a.state.model, c.state.model)
 
 
 def test_cancel_mid_epoch_then_resume_equals_an_uninterrupted_run(small_digits, split):
-    full = Trainer(CFG, epochs=2, seed=1, threads=1, patience=None).run(small_digits, *split)
+    full = fit(Trainer(CFG, epochs=2, seed=1, threads=1, patience=None), small_digits, *split)
 
     cancel = CancelToken()
     seen = []
@@ -71,19 +75,19 @@ def test_cancel_mid_epoch_then_resume_equals_an_uninterrupted_run(small_digits, 
             cancel.cancel()
 
     trainer = Trainer(CFG, epochs=2, seed=1, threads=1, patience=None)
-    part = trainer.run(small_digits, *split, cancel=cancel, on_progress=on_progress)
+    part = fit(trainer, small_digits, *split, cancel=cancel, on_progress=on_progress)
     assert part.status == "cancelled" and "resume" in part.message
     assert part.state.step > 0 or part.state.epoch >= 1
     assert max(seen) == 7
-    rest = trainer.run(small_digits, *split, state=part.state)
+    rest = fit(trainer, small_digits, *split, state=part.state)
     assert rest.status == "finished" and rest.epochs_run == 2
     assert weights_equal(rest.state.model, full.state.model)
 
 
 def test_a_diverging_loss_stops_with_a_message_and_keeps_the_last_good_weights(small_digits, split):
-    good = Trainer(CFG, epochs=1, seed=0, threads=1).run(small_digits, *split)
+    good = fit(Trainer(CFG, epochs=1, seed=0, threads=1), small_digits, *split)
     bad = Trainer(CFG, epochs=3, seed=0, threads=1, lr=1e9, patience=None)
-    result = bad.run(small_digits, *split, state=good.state)
+    result = fit(bad, small_digits, *split, state=good.state)
     assert result.status == "diverged"
     assert "loss became" in result.message and "last good weights" in result.message
     assert all(np.all(np.isfinite(v)) for v in result.state.model.values())
@@ -94,7 +98,7 @@ def test_a_diverging_loss_stops_with_a_message_and_keeps_the_last_good_weights(s
 def test_early_stopping_keeps_the_best_weights(small_digits):
     tiny_train = make_split(len(small_digits), small_digits.labels, 0.85, seed=0)  # 60 to overfit
     big = ModelConfig(kind="ae", latent_dim=16, image_size=16, channels=1, width=32)
-    result = Trainer(big, epochs=150, seed=0, threads=1, lr=3e-3, patience=3).run(small_digits, *tiny_train)
+    result = fit(Trainer(big, epochs=150, seed=0, threads=1, lr=3e-3, patience=3), small_digits, *tiny_train)
     assert result.status == "early-stopped", result.message
     assert result.epochs_run < 150
     vals = [h["val_loss"] for h in result.state.history]
@@ -107,8 +111,8 @@ def test_early_stopping_keeps_the_best_weights(small_digits):
 def test_parameters_are_validated_when_run_not_when_constructed(small_digits, split):
     trainer = Trainer(ModelConfig(latent_dim=1, image_size=16), epochs=1)  # no error yet
     with pytest.raises(UserError, match="latent width"):
-        trainer.run(small_digits, *split)
+        fit(trainer, small_digits, *split)
     with pytest.raises(UserError, match="model expects 32px"):
-        Trainer(ModelConfig(image_size=32), epochs=1).run(small_digits, *split)
+        fit(Trainer(ModelConfig(image_size=32), epochs=1), small_digits, *split)
     with pytest.raises(UserError, match="epochs"):
-        Trainer(CFG, epochs=0).run(small_digits, *split)
+        fit(Trainer(CFG, epochs=0), small_digits, *split)

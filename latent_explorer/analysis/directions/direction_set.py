@@ -13,7 +13,6 @@ from latent_explorer.analysis.directions.directions import (
 )
 
 MAX_LABEL_DIRECTIONS = 12
-DIRECTIONS_KEY = "directions"  # where a workspace keeps them (extra_meta and extra_arrays)
 
 
 def standard_directions(

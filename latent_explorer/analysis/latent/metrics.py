@@ -26,12 +26,19 @@ def knn_accuracy(
 
 def pca_baseline(
     pixels: np.ndarray, width: int, train_idx: np.ndarray, seed: int = 0
-) -> np.ndarray:
-    """PCA of the raw pixels with the latent's width, fitted on the training split only."""
-    flat = pixels.reshape(len(pixels), -1).astype(np.float32)
+) -> tuple[np.ndarray, np.ndarray]:
+    """PCA of the raw pixels with the latent's width, fitted on the training split only: the
+    codes of every image and each image's per-pixel MSE (0..1 scale) when reconstructed from
+    its code — the linear model a learned latent space must beat."""
+    flat = pixels.reshape(len(pixels), -1).astype(np.float32) / 255.0
     n_comp = int(min(width, flat.shape[1], max(1, len(train_idx) - 1)))
     pca = PCA(n_components=n_comp, random_state=seed).fit(flat[train_idx])
-    return pca.transform(flat)
+    codes = pca.transform(flat)
+    error = np.empty(len(flat), np.float64)
+    for start in range(0, len(flat), 2048):  # bounded memory on large folders
+        part = slice(start, start + 2048)
+        error[part] = ((pca.inverse_transform(codes[part]) - flat[part]) ** 2).mean(axis=1)
+    return codes, error
 
 
 def attribute_r2(

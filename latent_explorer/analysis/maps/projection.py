@@ -14,7 +14,7 @@ import numpy as np
 
 from latent_explorer.errors import UserError
 from latent_explorer.infra.tasks import CancelToken, Partial, Progress, Task, run_task
-from latent_explorer.analysis.maps.projection_cache import PROJECTION_CACHE, FittedMap, cache_key, latents_digest
+from latent_explorer.analysis.maps.projection_cache import FittedMap, ProjectionCache, cache_key, latents_digest
 from latent_explorer.analysis.maps.projection_steps import (
     fit_tsne_steps, fit_umap_steps, rebuild_tsne, rebuild_umap, tsne_transform,
 )
@@ -158,21 +158,22 @@ class Projection:
 
     def fit_task(
         self, latents, cancel: CancelToken | None = None, partial_every: int | None = None,
-        use_cache: bool = True,
+        cache: ProjectionCache | None = None,
     ) -> Task:
         """Compute the map of ``latents`` (N, D). ``partial_every``: iterations (t-SNE) or
-        epochs (UMAP) between two Partial embeddings; ``use_cache=False`` always recomputes."""
+        epochs (UMAP) between two Partial embeddings; ``cache``: where a map of the same latents
+        and parameters is looked up first and the new one kept (none: always computed)."""
         x = as_latents(latents)
         params = validated_params(self.method, self.n_components, self.params, len(x))
         # PCA is not cached: hashing the latents costs about as much as computing it. Without
         # a seed a t-SNE or UMAP map is a fresh draw each time: nothing to cache either.
-        cacheable = use_cache and self.method != "pca" and params["random_state"] is not None
+        cacheable = cache is not None and self.method != "pca" and params["random_state"] is not None
         if self.method != "pca":  # sklearn's PCA checks this itself
             require_finite(x)
         digest, hit = None, None
         if cacheable:
             digest = latents_digest(x)
-            hit = PROJECTION_CACHE.get(cache_key(digest, self.method, self.n_components, params))
+            hit = cache.get(cache_key(digest, self.method, self.n_components, params))
         if hit is not None:
             self._fitted = hit
             yield Progress(1, 1, f"{_NAMES[self.method]}: cached")
@@ -185,7 +186,7 @@ class Projection:
         # The latents are referenced, not copied: t-SNE/UMAP `transform` may need them again.
         fitted = FittedMap(self.method, self.n_components, params, digest, embedding, model, x)
         if cacheable:
-            PROJECTION_CACHE.put(fitted)
+            cache.put(fitted)
         self._fitted = fitted
         yield Partial(embedding)
         return embedding
@@ -250,9 +251,10 @@ class Projection:
         return meta, arrays
 
     @classmethod
-    def from_state(cls, meta: dict, arrays: dict[str, np.ndarray], latents=None) -> Projection:
-        """A map saved by `to_state`. With the latents it was made from it joins the cache and
-        t-SNE/UMAP `transform` works; different latents raise UserError (the map is stale)."""
+    def from_state(cls, meta: dict, arrays: dict[str, np.ndarray], latents=None,
+                   cache: ProjectionCache | None = None) -> Projection:
+        """A map saved by `to_state`. With the latents it was made from, t-SNE/UMAP `transform`
+        works (and the map joins ``cache``); different latents raise UserError (it is stale)."""
         try:
             proj = cls(str(meta["method"]), int(meta["n_components"]), **dict(meta["params"]))
             embedding = np.asarray(arrays["embedding"], np.float32)
@@ -273,7 +275,7 @@ class Projection:
         fitted = FittedMap(
             proj.method, proj.n_components, params, digest, _read_only(embedding), model, x
         )
-        if x is not None and proj.method != "pca":
-            PROJECTION_CACHE.put(fitted)
+        if cache is not None and x is not None and proj.method != "pca":
+            cache.put(fitted)
         proj._fitted = fitted
         return proj

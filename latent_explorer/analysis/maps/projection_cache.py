@@ -1,4 +1,5 @@
-"""Fitted maps kept in memory, keyed by (latents, method, parameters): asking twice is free."""
+"""Fitted maps kept in memory, keyed by (latents, method, parameters): asking twice is free.
+Each session owns its cache (`Session.map_cache`); nothing is shared between workspaces."""
 from __future__ import annotations
 
 import hashlib
@@ -72,5 +73,3 @@ class ProjectionCache:
     def __len__(self) -> int:
         return len(self._entries)
 
-
-PROJECTION_CACHE = ProjectionCache()

@@ -123,6 +123,37 @@ def psnr(mse, peak: float = 1.0):
     return float(out) if out.ndim == 0 else out
 
 
+PSNR_MARGIN_DB = 0.5  # what "better than PCA" must clear on held-out images
+KNN_MARGIN = 0.02
+
+
+def against_pca(model_val_mse: float | None, pca_val_mse: float | None, model_knn: float | None = None,
+                pca_knn: float | None = None, model_train_mse: float | None = None) -> dict[str, Any] | None:
+    """The learned latent space against PCA of the pixels with the same width, on held-out
+    images: the PSNR gain in dB, the 5-NN gain, whether the model is worth its cost, and what
+    to try when it is not. None when either error is unknown."""
+    if model_val_mse is None or pca_val_mse is None or model_val_mse <= 0 or pca_val_mse <= 0:
+        return None
+    gain = psnr(model_val_mse) - psnr(pca_val_mse)
+    knn_gain = None if model_knn is None or pca_knn is None else model_knn - pca_knn
+    better = gain >= PSNR_MARGIN_DB and (knn_gain is None or knn_gain >= -KNN_MARGIN)
+    out: dict[str, Any] = {"psnr_gain_db": round(float(gain), 2), "better": bool(better),
+                           "knn_gain": None if knn_gain is None else round(float(knn_gain), 3)}
+    if better:
+        out["verdict"] = f"{gain:+.1f} dB over PCA of the pixels on held-out images"
+        return out
+    tips = []
+    if model_train_mse is not None and model_train_mse > 0 and psnr(model_train_mse) - psnr(model_val_mse) > 1.0:
+        tips.append("turn augmentation on or use more images (it memorises its training images)")
+    else:
+        tips.append("train more epochs (Resume)")
+    tips += ["a wider latent", "smaller images"]
+    knn_text = "" if knn_gain is None else f", 5-NN {knn_gain:+.3f}"
+    out["verdict"] = (f"no better than PCA of the pixels ({gain:+.1f} dB{knn_text} on held-out images): "
+                      f"try {', '.join(tips)}")
+    return out
+
+
 def compression_ratio(image_size: int, channels: int, latent_dim: int) -> float:
     """Values in / values out: image_size² × channels pixel values per latent of ``latent_dim``
     numbers (not bytes: a pixel is one byte, a latent value four)."""

@@ -1,6 +1,6 @@
-"""The diagnostics a person can act on, added to a workspace's report: fit verdict, PSNR,
-compression, KL per dimension, map quality (trustworthiness and continuity per map), clusters
-against the labels, topology, and the directions' scores when they have been computed."""
+"""The parts of the diagnostics a person can act on: fit verdict, PSNR, compression, KL per
+dimension, map quality (trustworthiness and continuity per map), clusters against the labels.
+`workspace.report.extended_report` puts them together for a workspace."""
 from __future__ import annotations
 
 from typing import Any
@@ -12,7 +12,6 @@ from latent_explorer.analysis.latent.clusters import cluster_latents
 from latent_explorer.analysis.report.diagnostics import (
     compression_ratio, fit_verdict, kl_per_dimension, psnr, trustworthiness_continuity,
 )
-from latent_explorer.analysis.latent.topology import summary_for_report, topology_summary
 
 MAP_SAMPLE = 2000  # points the map quality is measured on
 CLUSTER_SAMPLE = 5000
@@ -62,43 +61,4 @@ def cluster_part(z: np.ndarray, labels, seed: int = 0) -> dict[str, Any]:
     return {k2: summary[k2] for k2 in ("method", "count", "purity", "adjusted_rand", "silhouette")}
 
 
-def extended_report(ws, maps: dict[str, np.ndarray] | None = None, seed: int = 0) -> dict[str, Any]:
-    """The extra report fields for workspace ``ws``; ``maps``: name → embedding of each map
-    computed (the workspace's stored map is added when present)."""
-    lat = ws.latents
-    if lat is None:
-        return {}
-    z = np.asarray(lat.mean, np.float64)
-    history = None if ws.train_state is None else ws.train_state.history
-    cfg = ws.model_config
-    size = cfg.image_size if cfg is not None else ws.dataset.image_size
-    channels = cfg.channels if cfg is not None else ws.dataset.channels
-    out = fit_part(lat, ws.train_idx, ws.val_idx, history, size, channels)
-    maps = dict(maps or {})
-    stored = ws.extra_meta.get("map")
-    if isinstance(stored, dict) and "map.embedding" in ws.extra_arrays:
-        name = f"{stored.get('method')}-{stored.get('n_components')}d"
-        maps.setdefault(name, ws.extra_arrays["map.embedding"])
-    if len(z) >= 25:
-        quality = map_quality(z, {k: v for k, v in maps.items() if len(v) == len(z)})
-        out["trustworthiness"] = {k: v["trustworthiness"] for k, v in quality.items()}
-        out["continuity"] = {k: v["continuity"] for k, v in quality.items()}
-        try:
-            out["clusters"] = cluster_part(z, ws.dataset.labels, seed)
-        except UserError:
-            pass
-        try:
-            out["topology"] = summary_for_report(topology_summary(z, n_sample=TOPOLOGY_SAMPLE, seed=seed))
-        except UserError:
-            pass
-    directions = ws.extra_meta.get("directions")
-    if isinstance(directions, list):
-        out["directions"] = {
-            d["name"]: {"score": d.get("score"), "score_name": d.get("score_name"),
-                        "monotonicity": d.get("monotonicity")}
-            for d in directions if isinstance(d, dict) and "name" in d
-        }
-    return out
-
-
-__all__ = ["extended_report", "map_quality"]
+__all__ = ["TOPOLOGY_SAMPLE", "cluster_part", "fit_part", "map_quality"]

@@ -34,9 +34,9 @@ def build_report(
     z = latents.mean
     report["latent_dim"] = int(z.shape[1])
     report["knn_accuracy"] = knn_accuracy(z, dataset.labels, train_idx, val_idx)
-    pca_z = None
+    pca_z = pca_err = None
     if dataset.images is not None and len(train_idx) > 1:
-        pca_z = pca_baseline(dataset.images, z.shape[1], train_idx, seed)
+        pca_z, pca_err = pca_baseline(dataset.images, z.shape[1], train_idx, seed)
     report["pca_knn_accuracy"] = (
         None if pca_z is None else knn_accuracy(pca_z, dataset.labels, train_idx, val_idx)
     )
@@ -50,4 +50,7 @@ def build_report(
         err = latents.recon_error
         report["recon_mse_train"] = float(err[train_idx].mean()) if len(train_idx) else None
         report["recon_mse_val"] = float(err[val_idx].mean()) if len(val_idx) else None
+    if pca_err is not None:
+        report["pca_recon_mse_train"] = float(pca_err[train_idx].mean())
+        report["pca_recon_mse_val"] = float(pca_err[val_idx].mean()) if len(val_idx) else None
     return report

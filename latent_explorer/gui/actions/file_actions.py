@@ -7,6 +7,7 @@ import os
 from PySide6.QtWidgets import QFileDialog, QMenu
 
 from latent_explorer.errors import UserError
+from latent_explorer.gui.window_services import WindowServices
 
 EXPORTS = [  # (menu text, what, file filter)
     ("&Latents…", "latents", "Latents (*.csv *.npy)"),
@@ -18,7 +19,7 @@ PICTURE_SCALE = 2.0  # the 3-D map's picture: device pixels per pixel on screen
 
 
 class FileActions:
-    def __init__(self, window) -> None:
+    def __init__(self, window: WindowServices) -> None:
         self.window = window
         self.settings = window.settings
         self.recent_menu: QMenu | None = None
@@ -59,7 +60,7 @@ class FileActions:
             self.window.open_workspace(path)
         else:
             self.window.model_panel.set_source(path)
-            self.window.statusBar().showMessage(f"{path} selected: press Train", 15000)
+            self.window.show_status(f"{path} selected: press Train")
 
     def remember(self, kind: str, path: str) -> None:
         self.settings.add_recent(kind, os.path.abspath(path))
@@ -100,7 +101,7 @@ class FileActions:
         except (UserError, OSError) as exc:
             self.window.show_error("Cannot export", str(exc))
             return None
-        self.window.statusBar().showMessage(f"exported {what} to {path}", 15000)
+        self.window.show_status(f"exported {what} to {path}")
         return path
 
     def _export_picture(self, path: str) -> None:

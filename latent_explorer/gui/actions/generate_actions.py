@@ -14,18 +14,19 @@ from latent_explorer.session.generate import KINDS, Generator
 from latent_explorer.gui.docks.generate_panel import GeneratePanel
 from latent_explorer.gui.map3d.marks import GeneratedOverlays3D
 from latent_explorer.gui.map2d.overlays import GeneratedOverlays
+from latent_explorer.gui.window_services import WindowServices
 
 RESTORE = "generate-restore"
 _FILTERS = {".gif": "Animated GIF (*.gif)", ".png": "PNG image (*.png)"}
 
 
 class GenerateActions:
-    def __init__(self, window) -> None:
+    def __init__(self, window: WindowServices) -> None:
         self.window = window
         s = window.session
         self.generator = Generator(s, window.steering)
         self.panel = GeneratePanel(s, self.generator)
-        self.dock = window._dock("Generate", "generate_dock", self.panel,
+        self.dock = window.add_dock("Generate", "generate_dock", self.panel,
                                  Qt.DockWidgetArea.RightDockWidgetArea)
         window.tabifyDockWidget(window.insights_dock, self.dock)
         self.overlays = GeneratedOverlays(window.map_view.plotItem)
@@ -50,7 +51,7 @@ class GenerateActions:
             self.generator.set_operand(slot, self.window.selected_indices())
         except UserError as exc:
             self.panel.show_message(slot.split(".")[0], str(exc))
-            self.window._show_status(str(exc))
+            self.window.show_status(str(exc))
             return False
         return True
 
@@ -72,7 +73,7 @@ class GenerateActions:
         if not len(self.window.selected_indices()):
             text = "Click an image first: Alt+click then interpolates from it to the Alt-clicked one"
             self.panel.show_message("interpolation", text)
-            self.window._show_status(text)
+            self.window.show_status(text)
             return None
         self.pick("interpolation.a")
         self.generator.set_operand("interpolation.b", [index])
@@ -85,13 +86,13 @@ class GenerateActions:
             worker = w.runner.start(kind, make)
         except UserError as exc:
             self.panel.show_message(kind, str(exc))
-            w._show_status(str(exc))
+            w.show_status(str(exc))
             return None
         self.panel.set_busy(kind, True)
         worker.progressed.connect(lambda p: self.panel.show_progress(kind, p))
         worker.finished.connect(self._adopt)
-        worker.failed.connect(lambda exc, tb: w._on_failed(f"Cannot make the {kind}", exc, tb))
-        worker.cancelled.connect(lambda: w._show_status(f"{kind} cancelled"))
+        worker.failed.connect(lambda exc, tb: w.report_failure(f"Cannot make the {kind}", exc, tb))
+        worker.cancelled.connect(lambda: w.show_status(f"{kind} cancelled"))
         return worker
 
     def _adopt(self, shown) -> None:
@@ -103,7 +104,7 @@ class GenerateActions:
                 text = f"{len(r)} samples: {r.n_off_data} off the data"
             else:
                 text = f"A − B + C is {'off' if r.off_data else 'on'} the data"
-            self.window._show_status(text)
+            self.window.show_status(text)
 
     def _restore(self) -> None:
         """Decode the results a reopened workspace brought (their paths are drawn already)."""
@@ -115,7 +116,7 @@ class GenerateActions:
         worker = self.window.runner.start(RESTORE, lambda t: self.generator.restore_task(t))
         worker.finished.connect(lambda done: [self.generator.adopt(s, store=False) for s in done])
         worker.failed.connect(
-            lambda exc, tb: self.window._show_status(f"cannot decode the saved results: {exc}"))
+            lambda exc, tb: self.window.show_status(f"cannot decode the saved results: {exc}"))
 
     def _on_stopped(self, purpose: str, _worker) -> None:
         if purpose in KINDS and self.window.runner.current(purpose) is None:
@@ -136,7 +137,7 @@ class GenerateActions:
         except (UserError, OSError) as exc:
             w.show_error("Cannot export", str(exc))
             return False
-        w._show_status(f"wrote {path}")
+        w.show_status(f"wrote {path}")
         return True
 
 

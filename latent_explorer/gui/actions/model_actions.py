@@ -10,10 +10,11 @@ from PySide6.QtWidgets import QMenu
 from latent_explorer.errors import UserError
 from latent_explorer.session.training import import_in_session
 from latent_explorer.gui.threads.workers import TaskWorker
+from latent_explorer.gui.window_services import WindowServices
 
 
 class ModelActions:
-    def __init__(self, window) -> None:
+    def __init__(self, window: WindowServices) -> None:
         self.window = window
         panel = window.model_panel
         panel.resume_requested.connect(self.resume)
@@ -52,7 +53,7 @@ class ModelActions:
     def import_model(self, options: dict) -> TaskWorker | None:
         """Import a TorchScript model (`import_torchscript`'s arguments) in the worker."""
         w = self.window
-        if not w._confirm_discard():
+        if not w.confirm_discard():
             return None
         worker = w.runner.start("workspace", lambda t: import_in_session(w.session, options, t))
         if options.get("source") and os.path.isdir(options["source"]):
@@ -60,13 +61,6 @@ class ModelActions:
         return self._track(worker, "Cannot import the model", "import cancelled: nothing changed")
 
     def _track(self, worker: TaskWorker, failure: str, cancelled: str) -> TaskWorker:
-        """As Train: the panel is busy and Stop stops it until the worker ends."""
-        w = self.window
-        w._training_worker = worker
-        w.model_panel.set_training(True)
-        worker.failed.connect(lambda exc, tb: w._on_failed(failure, exc, tb))
-        worker.cancelled.connect(lambda: w._show_status(cancelled))
-        return worker
-
+        return self.window.track_training(worker, failure, cancelled)
 
 __all__ = ["ModelActions"]

@@ -14,6 +14,7 @@ from latent_explorer.errors import UserError
 from latent_explorer.session import insights
 from latent_explorer.session.session import Session
 from latent_explorer.gui.render.pixmaps import scaled_pixmap
+from latent_explorer.workspace import schema
 
 THUMB = 56
 N_NEIGHBOURS = 8
@@ -78,10 +79,10 @@ class InsightsPanel(QWidget):
         self.clusters_button.setEnabled(has)
         self.anomaly_list.clear()
         self.cluster_summary.clear()
-        if has and isinstance(ws.extra_meta.get(insights.ANOMALY_META), dict):
-            self.show_anomalies(ws.extra_meta[insights.ANOMALY_META].get("top", []))
-        if has and isinstance(ws.extra_meta.get(insights.CLUSTER_META), dict):
-            self.show_cluster_summary(ws.extra_meta[insights.CLUSTER_META])
+        if has and isinstance(ws.extra_meta.get(schema.ANOMALIES), dict):
+            self.show_anomalies(ws.extra_meta[schema.ANOMALIES].get("top", []))
+        if has and isinstance(ws.extra_meta.get(schema.CLUSTERS), dict):
+            self.show_cluster_summary(ws.extra_meta[schema.CLUSTERS])
         self.show_neighbours(-1)
 
     def show_neighbours(self, index: int) -> None:
@@ -138,42 +139,4 @@ class InsightsPanel(QWidget):
         self.cluster_summary.setText(text + " · the map is coloured by cluster")
 
 
-
-class InsightActions:
-    """Runs the Insights dock's requests as tasks in the window's worker ("insights": a new
-    request cancels the running one) and hands the results to the session and the views."""
-
-    def __init__(self, window) -> None:
-        self.window = window
-
-    def find_anomalies(self):
-        return self._insight("anomalies", insights.anomalies_task, self._adopt_anomalies)
-
-    def find_clusters(self):
-        return self._insight("clusters", insights.clusters_task, self._adopt_clusters)
-
-    def _insight(self, what: str, make, adopt):
-        try:
-            worker = self.window.runner.start("insights", lambda t: make(self.window.session, cancel=t))
-        except UserError as exc:
-            self.window.show_error(f"Cannot compute {what}", str(exc))
-            return None
-        ws = self.window.session.workspace
-        worker.finished.connect(lambda result: adopt(result) if self.window.session.workspace is ws else None)
-        worker.failed.connect(lambda exc, tb: self.window._on_failed(f"Cannot compute {what}", exc, tb))
-        worker.progressed.connect(lambda p: self.window._show_status(p.message))
-        return worker
-
-    def _adopt_anomalies(self, result) -> None:
-        insights.adopt_anomalies(self.window.session, result)
-        self.window.insights.show_anomalies(result["rows"])
-        self.window._on_map(self.window.session.map)
-
-    def _adopt_clusters(self, clustering) -> None:
-        insights.adopt_clusters(self.window.session, clustering)
-        self.window.insights.show_cluster_summary(self.window.session.workspace.extra_meta[insights.CLUSTER_META])
-        self.window.map_view.set_colour_by("cluster")
-        self.window._on_map(self.window.session.map)
-
-
-__all__ = ["InsightActions", "InsightsPanel"]
+__all__ = ["InsightsPanel"]

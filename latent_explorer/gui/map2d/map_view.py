@@ -16,22 +16,10 @@ from latent_explorer.session.session import Session
 from latent_explorer.gui.map2d.hover_thumb import HoverThumb
 from latent_explorer.gui.map2d.scatter import legend_proxy, make_scatter_item, prepare_view
 from latent_explorer.gui.map2d.selection_tools import SelectionTool
+from latent_explorer.gui.render.map_style import MAX_LEGEND, PALETTE, PICK_RADIUS, UNLABELLED, with_alpha
 
-PALETTE = [  # matplotlib's tab10 then the light half of tab20
-    "#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
-    "#bcbd22", "#17becf", "#aec7e8", "#ffbb78", "#98df8a", "#ff9896", "#c5b0d5", "#c49c94",
-    "#f7b6d2", "#c7c7c7", "#dbdb8d", "#9edae5",
-]
-UNLABELLED = "#9a9a9a"
-PICK_RADIUS = 10  # pixels
 POINT_SIZE = 6
-MAX_LEGEND = 30
 LEGEND_AFTER_MS = 20  # a new map's legend comes just after its points
-
-
-def _with_alpha(colour: str, alpha: int = 200) -> tuple[int, int, int, int]:
-    c = pg.mkColor(colour)
-    return (c.red(), c.green(), c.blue(), alpha)
 
 
 class MapView(pg.PlotWidget):
@@ -144,7 +132,7 @@ class MapView(pg.PlotWidget):
             self.colour_bar.setLevels((lo, hi))
             self.colour_bar_label.setText(c.title)
         else:
-            palette = [_with_alpha(PALETTE[i % len(PALETTE)]) for i in range(len(c.names))] + [UNLABELLED]
+            palette = [with_alpha(PALETTE[i % len(PALETTE)]) for i in range(len(c.names))] + [UNLABELLED]
             codes = np.where(c.codes < 0, len(c.names), c.codes)
             self.scatter.setData(self.positions, colors=codes, palette=palette)
             present = np.bincount(codes, minlength=len(palette))

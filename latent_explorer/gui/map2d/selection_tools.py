@@ -134,11 +134,5 @@ class SelectionTool(QObject):
             indices = self.scatter.points_in_polygon(vertices)
         self.selected.emit(indices, tool)
 
-    def lasso_vertices(self) -> np.ndarray:
-        """The lasso being drawn, in data coordinates (for tests and status text)."""
-        vb = self.scatter.getViewBox()
-        data = [vb.mapSceneToView(p) for p in self._scene_points]
-        return np.array([[p.x(), p.y()] for p in data]).reshape(-1, 2)
-
 
 __all__ = ["MODES", "SelectionTool"]

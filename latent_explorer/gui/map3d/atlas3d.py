@@ -12,7 +12,7 @@ import numpy as np
 from PySide6.QtCore import QObject, QTimer, Signal
 from PySide6.QtGui import QImage
 
-from latent_explorer.gui.map2d.atlas import MAX_TILES, OPACITY, TILE_PIXELS, compose
+from latent_explorer.gui.render.atlas_tiles import MAX_TILES, OPACITY, TILE_PIXELS, compose
 from latent_explorer.gui.threads.latest_worker import LatestOnlyWorker
 
 DEBOUNCE_MS = 80

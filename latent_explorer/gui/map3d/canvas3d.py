@@ -19,7 +19,7 @@ from PySide6.QtWidgets import QWidget
 
 from latent_explorer.gui.render.camera3d import OrbitCamera
 from latent_explorer.gui.render.scatter3d import CHOSEN_RINGS, RINGS, Cloud, pick_key, render_cloud, render_keys, ring_stamps
-from latent_explorer.gui.render.scatter_gl import GL_POINT_SPRITE, GL_PROGRAM_POINT_SIZE, _Points, link_program
+from latent_explorer.gui.render.scatter_gl import GL_POINT_SPRITE, GL_PROGRAM_POINT_SIZE, GLPoints, link_program
 
 log = logging.getLogger(__name__)
 
@@ -197,7 +197,7 @@ class GLCanvas3D(QOpenGLWidget, _Canvas):
         try:
             context = self.context()
             program = link_program(QOpenGLShaderProgram(self), context, _VERT3)
-            self._points, self._highlight, self._chosen = (_Points(self, dims=3) for _ in range(3))
+            self._points, self._highlight, self._chosen = (GLPoints(self, dims=3) for _ in range(3))
             for points in (self._points, self._highlight, self._chosen):
                 points.create(program)
             self._program = program

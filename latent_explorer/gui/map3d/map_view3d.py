@@ -26,7 +26,7 @@ from latent_explorer.gui.render.camera3d import OrbitCamera
 from latent_explorer.gui.map3d.canvas3d import make_canvas, render_picture
 from latent_explorer.gui.map3d.marks import Marks3D, SteeringMarks
 from latent_explorer.gui.map3d.overlays import AxesTriad, ColourBar, HoverRing, HoverThumb3D, Legend3D
-from latent_explorer.gui.map2d.map_view import MAX_LEGEND, PALETTE, PICK_RADIUS, UNLABELLED, _with_alpha
+from latent_explorer.gui.render.map_style import MAX_LEGEND, PALETTE, PICK_RADIUS, UNLABELLED, with_alpha
 from latent_explorer.gui.map2d.scatter import choose_renderer
 from latent_explorer.gui.render.scatter3d import Cloud
 from latent_explorer.gui.map3d.selection3d import DEPTH_RADIUS, ScreenPoints, SelectionTool3D
@@ -208,8 +208,8 @@ class MapView3D(QWidget):
             self.colour_bar.set_range(self.colour_map.getLookupTable(nPts=64, alpha=False), c.title, lo, hi)
             self.legend.set_groups([])
         else:
-            palette = [_with_alpha(PALETTE[i % len(PALETTE)], 255) for i in range(len(c.names))]
-            palette.append(_with_alpha(UNLABELLED, 255))
+            palette = [with_alpha(PALETTE[i % len(PALETTE)], 255) for i in range(len(c.names))]
+            palette.append(with_alpha(UNLABELLED, 255))
             codes = np.where(c.codes < 0, len(c.names), c.codes)
             self.cloud.set_colours(codes, palette)
             present = np.bincount(codes, minlength=len(palette))

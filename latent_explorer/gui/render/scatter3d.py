@@ -3,7 +3,7 @@
 `render_cloud` is the 2-D raster kernels (`scatter_raster`) with a depth test: each point is
 rotated and perspective-projected in one numba pass that keeps, per device pixel, the point
 nearest the camera — the pixel holds a key (nearness << 32 | index), so "keep the highest"
-keeps the nearest — then the same `_stamp` grows every pixel into a disc (nearer discs cover
+keeps the nearest — then the same `stamp` grows every pixel into a disc (nearer discs cover
 farther ones) and a last pass colours the pixels, fading far points towards the background.
 The cost is one pass over the points plus one over the pixels, whatever the camera. The keys
 stay in the buffers afterwards, so picking reads the point drawn under the mouse
@@ -15,7 +15,7 @@ import numpy as np
 from latent_explorer.gui.render.camera3d import Frame
 from latent_explorer.gui.render.hit_test import cached_njit
 from latent_explorer.gui.render.point_colours import point_colours, premultiplied_argb
-from latent_explorer.gui.render.scatter_raster import _buffer, _stamp, _stamp_list, stamp_offsets, stamp_spans
+from latent_explorer.gui.render.scatter_raster import work_buffer, stamp, stamp_list, stamp_offsets, stamp_spans
 
 NEAR_MAX = (1 << 30) - 1  # nearness levels in a key
 INDEX_MASK = (1 << 32) - 1
@@ -162,12 +162,12 @@ def render_keys(cloud: Cloud, frame: Frame, w: int, h: int, size: int, buffers: 
     pixel, padded by 2·pad) and ``buffers["centre"]``; returns pad."""
     dy, dx = stamp_offsets(size)
     pad = int(max(np.abs(dy).max(), np.abs(dx).max()))
-    centre = _buffer(buffers, "centre", (h + 2 * pad, w + 2 * pad), np.int64)
-    keys = _buffer(buffers, "keys", (h + 4 * pad, w + 4 * pad), np.int64)
+    centre = work_buffer(buffers, "centre", (h + 2 * pad, w + 2 * pad), np.int64)
+    keys = work_buffer(buffers, "keys", (h + 4 * pad, w + 4 * pad), np.int64)
     visible = _ALL if cloud.visible is None else cloud.visible
     shift = 0.5 if size % 2 == 0 else 0.0
     _splat_depth(cloud.positions, visible, *_frame_args(frame, pad - shift), centre)
-    _stamp(centre, pad, *stamp_spans(size), keys)
+    stamp(centre, pad, *stamp_spans(size), keys)
     buffers["pad"] = pad
     return pad
 
@@ -184,7 +184,7 @@ def render_cloud(cloud: Cloud, frame: Frame, w: int, h: int, size: int, rings: l
     highlighted ones, on top of everything inside ``chosen_rings`` / ``rings`` (see
     `ring_stamps`). The result is one of ``buffers``."""
     pad = render_keys(cloud, frame, w, h, size, buffers)
-    img = _buffer(buffers, "image", (h, w), np.uint32)
+    img = work_buffer(buffers, "image", (h, w), np.uint32)
     _shade(buffers["keys"][2 * pad:2 * pad + h, 2 * pad:2 * pad + w], cloud.colours, cloud.fade, img)
     chosen_rings = ring_stamps(size, 1.0, CHOSEN_RINGS) if chosen_rings is None else chosen_rings
     for idx, stamps in ((cloud.chosen, chosen_rings), (cloud.highlight, rings)):
@@ -206,11 +206,11 @@ def _draw_on_top(cloud: Cloud, frame: Frame, idx: np.ndarray, size: int, rings, 
     y = frame.cy - cam[front, 1] * s
     order = np.arange(len(x))
     colours = np.ascontiguousarray(cloud.colours[idx[front]])
-    stamps = [(stamp, np.uint32(argb), True) for stamp, argb in rings] + [(size, np.uint32(0), False)]
-    for stamp, single, use_single in stamps:
-        shift = 0.5 if stamp % 2 == 0 else 0.0
-        sdy, sdx = stamp_offsets(stamp)
-        _stamp_list(order, x, y, _ALL, 1.0, -shift, 1.0, -shift, sdy, sdx, colours, single, use_single, img)
+    stamps = [(width, np.uint32(argb), True) for width, argb in rings] + [(size, np.uint32(0), False)]
+    for width, single, use_single in stamps:
+        shift = 0.5 if width % 2 == 0 else 0.0
+        sdy, sdx = stamp_offsets(width)
+        stamp_list(order, x, y, _ALL, 1.0, -shift, 1.0, -shift, sdy, sdx, colours, single, use_single, img)
 
 
 def pick_key(buffers: dict, x: int, y: int, radius: int) -> int:

@@ -88,7 +88,7 @@ def link_program(program: QOpenGLShaderProgram, context: QOpenGLContext, vert_sr
     return program
 
 
-class _Points:
+class GLPoints:
     """One vertex array: float32 positions (``dims`` each) and packed colours, drawn with
     glDrawArrays."""
 
@@ -138,8 +138,8 @@ class _GLState(QObject):
     def __init__(self, widget) -> None:
         super().__init__(widget)
         self.context: QOpenGLContext | None = None
-        self.points = _Points(self)
-        self.highlight = _Points(self)
+        self.points = GLPoints(self)
+        self.highlight = GLPoints(self)
         self.uploaded = (-1, -1, -1)
         self.origin = (0.0, 0.0)
 

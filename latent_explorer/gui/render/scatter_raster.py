@@ -46,7 +46,7 @@ def _splat_centres(x, y, visible, ax, bx, ay, by, centre):
 
 
 @cached_njit
-def _stamp(centre, pad, span_dy, span_lo, span_hi, out):
+def stamp(centre, pad, span_dy, span_lo, span_hi, out):
     """Every lit centre stamps its index onto ``out`` (padded by ``pad`` more than ``centre``),
     keeping the highest: one contiguous run of pixels per stamp row, no bounds checks."""
     out[:] = -1
@@ -72,7 +72,7 @@ def _colour(index, colours, img):
 
 
 @cached_njit
-def _stamp_list(idx, x, y, visible, ax, bx, ay, by, dy, dx, colours, single, use_single, img):
+def stamp_list(idx, x, y, visible, ax, bx, ay, by, dy, dx, colours, single, use_single, img):
     """Stamps chosen points directly (the highlight), in the order given."""
     h, w = img.shape
     masked = len(visible) > 0
@@ -320,7 +320,7 @@ class RasterScatterItem(pg.GraphicsObject):
         return image
 
 
-def _buffer(buffers: dict, name: str, shape: tuple[int, int], dtype) -> np.ndarray:
+def work_buffer(buffers: dict, name: str, shape: tuple[int, int], dtype) -> np.ndarray:
     buf = buffers.get(name)
     if buf is None or buf.shape != shape:
         buf = buffers[name] = np.empty(shape, dtype)
@@ -336,21 +336,21 @@ def render_points(x, y, colours, visible, highlight, ring_colour, transform, w: 
     ax, bx, ay, by = (float(v) for v in transform)
     dy, dx = stamp_offsets(size)
     pad = int(max(np.abs(dy).max(), np.abs(dx).max()))
-    centre = _buffer(buffers, "centre", (h + 2 * pad, w + 2 * pad), np.int32)
-    index = _buffer(buffers, "index", (h + 4 * pad, w + 4 * pad), np.int32)
-    img = _buffer(buffers, "image", (h, w), np.uint32)
+    centre = work_buffer(buffers, "centre", (h + 2 * pad, w + 2 * pad), np.int32)
+    index = work_buffer(buffers, "index", (h + 4 * pad, w + 4 * pad), np.int32)
+    img = work_buffer(buffers, "image", (h, w), np.uint32)
     visible = _ALL if visible is None else visible
     shift = 0.5 if size % 2 == 0 else 0.0
     _splat_centres(x, y, visible, ax, bx + pad - shift, ay, by + pad - shift, centre)
-    _stamp(centre, pad, *stamp_spans(size), index)
+    stamp(centre, pad, *stamp_spans(size), index)
     _colour(index[2 * pad:2 * pad + h, 2 * pad:2 * pad + w], colours, img)
     if len(highlight):
         ring_size = size + max(HIGHLIGHT_GROWTH, size // 2)
         rs = 0.5 if ring_size % 2 == 0 else 0.0
         ring_dy, ring_dx = stamp_offsets(ring_size)
-        _stamp_list(highlight, x, y, visible, ax, bx - rs, ay, by - rs, ring_dy, ring_dx,
+        stamp_list(highlight, x, y, visible, ax, bx - rs, ay, by - rs, ring_dy, ring_dx,
                     colours, np.uint32(ring_colour), True, img)
-        _stamp_list(highlight, x, y, visible, ax, bx - shift, ay, by - shift, dy, dx,
+        stamp_list(highlight, x, y, visible, ax, bx - shift, ay, by - shift, dy, dx,
                     colours, np.uint32(0), False, img)
     return img
 

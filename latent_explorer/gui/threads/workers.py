@@ -7,16 +7,12 @@ so far), ``abort()`` also stops driving the generator at its next yield and drop
 from __future__ import annotations
 
 import threading
-import time
 import traceback
 from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
-from latent_explorer.infra.tasks import Cancelled, CancelToken, Partial, Progress, Task
-
-PROGRESS_INTERVAL = 0.03  # seconds between two progress signals (the last one always comes)
-
+from latent_explorer.infra.tasks import PROGRESS_INTERVAL, Cancelled, CancelToken, Progress, Task, run_task
 
 class MainThreadDispatcher(QObject):
     """Runs callables in the thread this object lives in (the GUI thread): the ``dispatch``
@@ -54,27 +50,15 @@ class _Driver(QThread):
         self._abort = abort
 
     def run(self) -> None:
-        task, last = self._task, 0.0
         try:
-            while not self._abort.is_set():
-                try:
-                    item = next(task)
-                except StopIteration as stop:
-                    self.returned.emit(stop.value)
-                    return
-                if isinstance(item, Progress):
-                    now = time.monotonic()
-                    if now - last >= PROGRESS_INTERVAL or item.done >= item.total:
-                        last = now
-                        self.progressed.emit(item)
-                else:
-                    self.partial.emit(item.value if isinstance(item, Partial) else item)
-            task.close()
-            self.cancelled.emit()
+            value = run_task(self._task, self.progressed.emit, self.partial.emit, PROGRESS_INTERVAL,
+                             stop=self._abort)
         except Cancelled:
             self.cancelled.emit()
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the user
             self.failed.emit(exc, traceback.format_exc())
+        else:
+            self.returned.emit(value)
         finally:
             self._task = None
 

@@ -7,7 +7,8 @@ import numpy as np
 from latent_explorer.session.session import Session
 from latent_explorer.infra.tasks import run_task
 from latent_explorer.workspace.session_file import load_workspace
-from latent_explorer.workspace.stored_map import OTHER_MAP_KEY, restore_map
+from latent_explorer.workspace import schema
+from latent_explorer.workspace.stored_map import restore_map
 
 
 def test_both_dimensions_are_saved_and_come_back(saved_digits_workspace, tmp_path):
@@ -21,7 +22,7 @@ def test_both_dimensions_are_saved_and_come_back(saved_digits_workspace, tmp_pat
 
     path = s.save(tmp_path / "both.lexp")
     stored = load_workspace(path)
-    other = restore_map(stored, OTHER_MAP_KEY)
+    other = restore_map(stored, schema.OTHER_MAP)
     assert other is not None and np.array_equal(other.embedding_, map2d.embedding_)
 
     again = Session()
@@ -37,7 +38,7 @@ def test_a_workspace_with_one_map_opens_with_only_that_one(saved_digits_workspac
     s = Session()
     s.open(saved_digits_workspace)
     path = s.save(tmp_path / "one.lexp")
-    assert restore_map(load_workspace(path), OTHER_MAP_KEY) is None
+    assert restore_map(load_workspace(path), schema.OTHER_MAP) is None
     again = Session()
     again.open(path)
     assert set(again.maps) == {2}

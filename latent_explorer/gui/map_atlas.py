@@ -1,7 +1,7 @@
 """The decoded atlas: tiles decoded over the visible part of the map, so the space can be read
 at a glance. Zooming or panning asks for a finer atlas of the new view (decoded in a worker,
 newest view wins); tiles far from the data are faded. Given the 3-D view too, the same switch
-tiles the 3-D map (`atlas3d.Atlas3D`) whenever a 3-D map is the session's."""
+tiles the 3-D map (`map3d.atlas3d.Atlas3D`) whenever a 3-D map is the session's."""
 from __future__ import annotations
 
 import numpy as np
@@ -9,27 +9,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import QObject, QRectF, QTimer, Signal
 
 from latent_explorer.session.steering import Steering
+from latent_explorer.gui.render.atlas_tiles import MAX_TILES, OPACITY, TILE_PIXELS, compose
 from latent_explorer.gui.threads.latest_worker import LatestOnlyWorker
-
-TILE_PIXELS = 56  # target tile size on screen
-MAX_TILES = 24  # per side
-OPACITY = 0.85
-
-
-def compose(images: np.ndarray, confidence: np.ndarray, nx: int, ny: int, bottom_up: bool = True) -> np.ndarray:
-    """ny rows × nx tiles (rows from the bottom up) → one RGBA image, faded to transparent where the
-    decoder is guessing; returned with rows from the bottom up, as pyqtgraph's ImageItem
-    draws with ``axisOrder='row-major'`` and an inverted-y view. ``bottom_up=False``: tile rows
-    and image rows both top-down (a screen image)."""
-    k, h, w, c = images.shape
-    rgb = images if c == 3 else np.repeat(images, 3, axis=3)
-    alpha = (255 * (0.25 + 0.75 * np.clip(confidence, 0, 1))).astype(np.uint8)
-    rgba = np.concatenate([rgb, np.broadcast_to(alpha[:, None, None, None], (k, h, w, 1))], axis=3)
-    grid = rgba.reshape(ny, nx, h, w, 4)
-    if bottom_up:
-        grid = grid[:, :, ::-1]  # each tile's rows bottom-up, like the map
-    return np.ascontiguousarray(grid.transpose(0, 2, 1, 3, 4).reshape(ny * h, nx * w, 4))
-
 
 class AtlasLayer(QObject):
     shown = Signal(int)  # tiles per side of the atlas now on screen
