@@ -31,7 +31,7 @@ from PySide6.QtCore import QPointF  # noqa: E402
 from PySide6.QtWidgets import QApplication  # noqa: E402
 
 from benchmarks.common import pin_singletons  # noqa: E402
-from latent_explorer.gui import scatter_raster  # noqa: E402
+from latent_explorer.gui.render import scatter_raster  # noqa: E402
 from latent_explorer.gui.render.hit_test import PointPicker  # noqa: E402
 from latent_explorer.gui.map2d.scatter import GLScatterItem, RasterScatterItem, prepare_view, renderer_info  # noqa: E402
 

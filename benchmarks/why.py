@@ -24,7 +24,7 @@ PROFILED = {
                          "256 px JPEGs (draft-mode decoding, GIL released) the same code beats the plain loop.",
     "cold_start_source": "`python -X importtime benchmarks/first_window.py` (a busy machine): of ≈ 0.86 s "
                          "importing `latent_explorer.gui.app`, pyqtgraph ≈ 0.33 s, numba ≈ 0.26 s (imported "
-                         "at start-up by `gui.hit_test` → `gui.scatter` for the picking kernels) and NumPy ≈ "
+                         "at start-up by `gui.render.hit_test` → `gui.map2d.scatter` for the picking kernels) and NumPy ≈ "
                          "0.23 s (by `session.warmup`); building and showing the window takes the rest.",
     "first_map_pca": "py-spy (`open-map` child), before and after the fixes of 2026-11-30: opening was "
                      "importing — a `torch.optim.Adam` built to check the saved optimizer state imported "
