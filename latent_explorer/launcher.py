@@ -2,6 +2,8 @@
 the self-test, or the command line.
 
     latent-explorer                       the desktop window
+    latent-explorer PATH                  the window, opening a workspace (.lexp), a folder of
+                                          images, an image (its folder), embeddings (.npy/.csv)
     latent-explorer --demo                the window, training on demo:digits at once
     latent-explorer demo --screenshot F   train the demo, save a picture of the window, quit
     latent-explorer --headless-demo       no window: train on demo:digits and print the report
@@ -11,7 +13,11 @@ the self-test, or the command line.
 Qt is imported only for the window and the self-test: the command line runs without it."""
 from __future__ import annotations
 
+import os
 import sys
+
+SUBCOMMANDS = ("scan", "train", "resume", "report", "export", "import", "demo", "project", "directions",
+               "anomalies", "interpolate", "sample", "arithmetic", "selftest")
 
 
 def run(argv: list[str]) -> int:
@@ -24,6 +30,14 @@ def run(argv: list[str]) -> int:
         return run_selftest()
     if argv[:1] == ["demo"] and "--screenshot" in argv:
         return run(["--demo"] + argv[1:])
+    if argv and not argv[0].startswith("-") and argv[0] not in SUBCOMMANDS:
+        if not os.path.exists(argv[0]):
+            print(f"latent-explorer: '{argv[0]}' is neither a command ({', '.join(SUBCOMMANDS)}) "
+                  "nor a file or folder to open", file=sys.stderr)
+            return 2
+        from latent_explorer.gui.app import main as gui_main
+
+        return gui_main(argv)
     if argv and (not argv[0].startswith("-") or argv[0] in ("--version", "-h", "--help")):
         from latent_explorer.cli.main import main as cli_main
 

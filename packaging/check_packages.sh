@@ -25,6 +25,8 @@ check ".deb unpacks with dpkg -x" dpkg -x "$DEB" "$root"
 app="$root/opt/$NAME/$NAME"
 check "desktop entry validates" desktop-file-validate "$root/usr/share/applications/$NAME.desktop"
 check "/usr/bin/$NAME points into /opt" test "$(readlink "$root/usr/bin/$NAME")" = "/opt/$NAME/$NAME"
+check "the .lexp file type is installed" grep -q 'glob pattern="\*.lexp"' "$root/usr/share/mime/packages/$NAME.xml"
+check "the menu entry takes files (%F) of that type" grep -q "^MimeType=application/x-latent-explorer-workspace;" "$root/usr/share/applications/$NAME.desktop"
 check "icons 16 to 256 px" test "$(ls "$root"/usr/share/icons/hicolor/*/apps/$NAME.png | wc -l)" -eq 6
 check "frozen --version" test "$("$app" --version)" = "$NAME $VERSION"
 

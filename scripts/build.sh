@@ -43,6 +43,7 @@ mkdir -p "$root/DEBIAN" "$root/opt" "$root/usr/bin" "$root/usr/share/application
 cp -al "$BUNDLE" "$root/opt/$NAME"  # hard links: no second copy of ~800 MB
 ln -s "/opt/$NAME/$NAME" "$root/usr/bin/$NAME"
 install -m 644 packaging/linux/$NAME.desktop "$root/usr/share/applications/$NAME.desktop"
+install -D -m 644 packaging/linux/$NAME.xml "$root/usr/share/mime/packages/$NAME.xml"
 desktop-file-validate "$root/usr/share/applications/$NAME.desktop"
 for size in 16 32 48 64 128 256; do
   icon=resources/icons/$NAME-$size.png; [ "$size" = 256 ] && icon=resources/icons/$NAME.png

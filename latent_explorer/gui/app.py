@@ -26,6 +26,8 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument("--latent-dim", type=int, default=None, help="latent width for --demo")
     p.add_argument("--screenshot", metavar="FILE.png", default=None,
                    help="with --demo: save a picture of the window once trained, then quit")
+    p.add_argument("paths", nargs="*", metavar="PATH",
+                   help="open it: a workspace (.lexp), a folder of images, an image, embeddings (.npy/.csv)")
     return p.parse_args(argv)
 
 
@@ -109,7 +111,11 @@ def main(argv: list[str] | None = None) -> int:
     heartbeat = QTimer(window)
     heartbeat.timeout.connect(lambda: None)
     heartbeat.start(200)
-    if args.demo or args.screenshot:
+    if args.paths:
+        from latent_explorer.gui.drops import open_from_outside
+
+        QTimer.singleShot(0, lambda: open_from_outside(window, args.paths))
+    elif args.demo or args.screenshot:
         QTimer.singleShot(0, lambda: _start_demo(window, args))
     else:
         from latent_explorer.gui.first_run import open_on_first_launch

@@ -11,6 +11,7 @@ from latent_explorer.gui.window_services import WindowServices
 WORKSPACE = (".lexp",)
 EMBEDDINGS = (".npy", ".csv")
 TORCHSCRIPT = (".pt", ".ts", ".pth", ".torchscript")
+IMAGES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
 
 def kind_of(path: str) -> str | None:
@@ -33,6 +34,23 @@ def dropped_path(mime) -> str | None:
         return None
     path = urls[0].toLocalFile()
     return path if kind_of(path) is not None else None
+
+
+def open_from_outside(window: WindowServices, paths: list[str]) -> None:
+    """Paths given on the command line or by a file manager (``Exec=… %F``): the first one that
+    can be opened is; an image opens its folder as the source (the others are named)."""
+    for path in paths:
+        path = os.path.abspath(path)
+        if kind_of(path) is not None:
+            open_dropped(window, path)
+            return
+        if os.path.isfile(path) and os.path.splitext(path)[1].lower() in IMAGES:
+            folder = os.path.dirname(path)
+            window.model_panel.set_source(folder)
+            window.show_status(f"{os.path.basename(path)}: its folder {folder} is selected: press Train")
+            return
+    window.show_error("Cannot open", "None of these can be opened: " + ", ".join(paths)
+                      + " (a workspace .lexp, a folder of images, an image or embeddings .npy/.csv)")
 
 
 def open_dropped(window: WindowServices, path: str) -> None:

@@ -134,8 +134,10 @@ def load_model(ws: Workspace, device: str = "cpu"):
 
 def finish_workspace(ws: Workspace, dataset: Dataset) -> Workspace:
     """Encode every image with the trained model and compute the report."""
+    model = None
     if ws.train_state is not None and dataset.has_images:
-        ws.latents = encode_dataset(load_model(ws), dataset)
+        model = load_model(ws)
+        ws.latents = encode_dataset(model, dataset)
     elif dataset.vectors is not None:
         from latent_explorer.analysis.latent.latents import LatentSet
 
@@ -150,7 +152,27 @@ def finish_workspace(ws: Workspace, dataset: Dataset) -> Workspace:
         train_message=ws.train_message,
     )
     ws.report.update(extended_report(ws, pca_map(ws), seed))
+    if model is not None and len(ws.val_idx) > SAMPLE_CHECK // 10:
+        ws.report["sample_quality"] = sample_report(model, dataset, ws, seed)
     return ws
+
+
+SAMPLE_CHECK = 500  # samples drawn to judge them against the held-out images
+
+
+def sample_report(model, dataset: Dataset, ws: Workspace, seed: int = 0) -> dict[str, Any] | None:
+    """The Generate dock's "auto" samples against held-out images (`sample_quality`)."""
+    from functools import partial
+
+    from latent_explorer.analysis.generate.sample_quality import decoded_samples, sample_quality
+    from latent_explorer.analysis.latent.latents import decode_latents
+
+    images, prior, note = decoded_samples(partial(decode_latents, model), ws.latents.mean,
+                                          ws.model_config.kind, SAMPLE_CHECK, seed)
+    out = sample_quality(dataset.images, ws.train_idx, ws.val_idx, images, prior, seed)
+    if out is not None and note:
+        out["note"] = note
+    return out
 
 
 def pca_map(ws: Workspace) -> dict[str, np.ndarray]:

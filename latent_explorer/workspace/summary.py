@@ -33,6 +33,11 @@ def diagnostic_rows(ws: Workspace) -> list[tuple[str, str]]:
     against = r.get("against_pca")
     if isinstance(against, dict) and against.get("verdict"):
         rows.append(("Against PCA", against["verdict"]))
+    samples = r.get("sample_quality")
+    if isinstance(samples, dict) and samples.get("ratio") is not None:
+        black = f", {samples['black']:.0%} black" if samples.get("black") else ""
+        rows.append(("Samples", f"Fréchet distance to held-out images {samples['ratio']:.1f}× that of the "
+                                f"training images (prior: {samples['prior']}{black})"))
     trust = r.get("trustworthiness")
     if isinstance(trust, dict) and trust:
         cont = r.get("continuity") or {}

@@ -7,7 +7,7 @@ import pytest
 from latent_explorer.analysis.latent.offdata import OffDataScale
 from latent_explorer.analysis.maps.placement import place_on_map
 from latent_explorer.analysis.maps.projection import Projection
-from latent_explorer.analysis.generate.sampling import Samples, fit_density, sample_latents, sample_latents_task
+from latent_explorer.analysis.generate.sampling import Samples, fit_density, sample_latents, sample_latents_task, prior_mismatch
 from latent_explorer.errors import UserError
 from latent_explorer.infra.tasks import CancelToken, Cancelled, run_task
 
@@ -87,3 +87,18 @@ def test_samples_are_repeatable_placed_and_checked(digits_latents):
     cancel.cancel()
     with pytest.raises(Cancelled):
         run_task(sample_latents_task(z, 4, prior="density", cancel=cancel))
+
+
+def test_latents_spread_wider_than_the_prior_are_sampled_from_a_density_even_when_prior_draws_look_near():
+    # photos' VAE latents: a spread of about 4 per dimension in 16-d. Prior draws land in the
+    # hollow middle of that cloud, which decodes to a flat dark image, yet in 16-d they are no
+    # farther from some latent than latents are from each other: the off-data test alone passes them.
+    z = (4.0 * np.random.default_rng(1).standard_normal((1600, 16))).astype(np.float32)
+    scale = OffDataScale(z)
+    prior = sample_latents(z, 200, prior="normal", scale=scale)
+    assert prior.n_off_data / 200 < 0.5
+    auto = sample_latents(z, 200, model_kind="vae", scale=scale)
+    assert auto.prior == "density" and "spread 4.0 per dimension" in auto.note
+    mismatch, spread = prior_mismatch(z)
+    assert mismatch > 4 and 3.8 < spread < 4.2
+    assert prior_mismatch(np.random.default_rng(2).standard_normal((4000, 16)))[0] < 0.01

@@ -133,3 +133,14 @@ def test_console_script_and_main_py_run(tmp_path):
     assert res.returncode == 0, res.stderr
     report = json.loads(res.stdout.strip().splitlines()[-1])
     assert report["n_images"] == 1797 and report["latent_dim"] == 2
+
+
+def test_a_path_opens_the_window_and_a_name_that_is_neither_says_so(capsys):
+    from latent_explorer import launcher
+    from latent_explorer.cli.main import build_parser
+
+    commands = next(a for a in build_parser()._actions if a.dest == "command").choices
+    assert set(commands) | {"selftest"} == set(launcher.SUBCOMMANDS)  # the launcher knows every command
+    assert launcher.run(["no-such-photos"]) == 2
+    err = capsys.readouterr().err
+    assert "'no-such-photos' is neither a command" in err and "nor a file or folder" in err

@@ -66,3 +66,26 @@ def test_dropping_a_torchscript_file_opens_the_import_dialog_with_it(window, tmp
     dialog = window.model_panel._import_dialog
     assert dialog.isVisible() and dialog.decoder.text() == str(path)
     dialog.reject()
+
+
+def test_a_workspace_named_on_the_command_line_opens_in_the_window(window, qtbot, saved_digits_workspace):
+    from latent_explorer.gui.drops import open_from_outside
+
+    with qtbot.waitSignal(window.session.workspace_changed, timeout=LONG):
+        open_from_outside(window, [str(saved_digits_workspace)])
+    assert window.session.path == str(saved_digits_workspace) and window.map_view.point_count() > 0
+
+
+def test_an_image_named_on_the_command_line_selects_its_folder_and_nonsense_is_refused(window, tmp_path):
+    from PIL import Image
+
+    from latent_explorer.gui.drops import open_from_outside
+
+    Image.new("RGB", (40, 40), (200, 30, 30)).save(tmp_path / "red.png")
+    open_from_outside(window, [str(tmp_path / "red.png")])
+    assert window.model_panel.source_spec() == str(tmp_path)
+    assert "red.png" in window.statusBar().currentMessage()
+    errors = []
+    window.show_error = lambda title, text, details=None: errors.append(text)
+    open_from_outside(window, [str(tmp_path / "notes.txt")])
+    assert errors and "notes.txt" in errors[0] and "can be opened" in errors[0]

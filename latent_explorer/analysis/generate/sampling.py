@@ -2,9 +2,12 @@
 data latents (an autoencoder has no prior), with a temperature, each judged on or off the data.
 
 "auto" takes the normal prior for models trained towards one (VAE, β-VAE, a GAN generator)
-unless most draws from it land off the data — a VAE whose reconstruction term dominates its KL
-term leaves its latents far from N(0, I) (the digits demo VAE: mean latent 5.2 from the origin,
-every prior draw off the data) — and the fitted density otherwise; ``Samples.note`` says why.
+unless the latents left it — a VAE whose reconstruction term dominates its KL term spreads its
+latents far wider than N(0, I) (the digits demo VAE: mean latent 5.2 from the origin, every prior
+draw off the data; on photos a spread of 3–6 per dimension, where N(0, I) draws decode to black
+squares yet lie "near" some latent, distances in 16-d being what they are) — and the fitted density
+otherwise; ``Samples.note`` says why. Two tests, either one enough: the latents' own spread
+against the prior (`prior_mismatch`) and the share of prior draws off the data.
 
 The density is a Gaussian mixture with full covariances (scikit-learn), its number of
 components the one of 1, 2, 4, 8, 16 with the lowest BIC, fitted on at most 10,000 latents
@@ -27,6 +30,17 @@ COMPONENT_CHOICES = (1, 2, 4, 8, 16)
 MAX_FIT = 10_000
 MAX_SAMPLES = 100_000
 PROBE = 256  # prior draws "auto" checks against the data
+PRIOR_MISMATCH_LIMIT = 0.5  # nats per dimension: e.g. a spread of 2.1 (or 0.35) where N(0, 1) has 1
+
+
+def prior_mismatch(latents) -> tuple[float, float]:
+    """How far the latents' own distribution is from N(0, I): the mean over dimensions of
+    KL(N(m_d, s_d²) ‖ N(0, 1)) of each dimension's mean and spread (0 when they follow the
+    prior), and the median spread s_d."""
+    z = np.asarray(latents, np.float64)
+    m, s2 = z.mean(axis=0), np.maximum(z.var(axis=0), 1e-12)
+    kl = 0.5 * (s2 + m**2 - 1.0 - np.log(s2))
+    return float(kl.mean()), float(np.median(np.sqrt(s2)))
 
 
 @dataclass
@@ -165,6 +179,11 @@ def resolve_prior(prior: str, model_kind: str | None, scale: OffDataScale | None
         return "density", None
     if scale is None:
         return "normal", None
+    mismatch, spread = prior_mismatch(scale.latents)
+    if mismatch > PRIOR_MISMATCH_LIMIT:
+        return "density", (f"the latents spread {spread:.1f} per dimension where N(0, I) has 1 "
+                           f"({mismatch:.1f} nats per dimension from the prior): they left it, so the "
+                           "samples come from a density fitted to the latents")
     probe = np.random.default_rng(seed).standard_normal((PROBE, scale.latents.shape[1]))
     off = float(scale.flag(scale.ratio(probe)).mean())
     if off <= 0.5:
@@ -218,6 +237,6 @@ def sample_latents(
 
 
 __all__ = [
-    "PRIORS", "LatentDensity", "Samples", "fit_density", "fit_density_task", "resolve_prior",
+    "PRIORS", "LatentDensity", "Samples", "fit_density", "fit_density_task", "prior_mismatch", "resolve_prior",
     "sample_latents", "sample_latents_task",
 ]
