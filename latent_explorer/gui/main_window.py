@@ -63,8 +63,11 @@ class MainWindow(QMainWindow):
         scroll = QScrollArea()
         scroll.setWidget(self.model_panel)
         scroll.setWidgetResizable(True)
-        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAlwaysOff)
-        scroll.setMinimumWidth(330)
+        # as wide as the panel needs, and a scroll bar rather than clipped buttons where a long
+        # line or a wide reconstruction strip asks for more
+        scroll.setHorizontalScrollBarPolicy(Qt.ScrollBarPolicy.ScrollBarAsNeeded)
+        scroll.setMinimumWidth(max(330, self.model_panel.minimumSizeHint().width()
+                                   + scroll.verticalScrollBar().sizeHint().width() + 4))
         self.model_dock = self.add_dock("Model", "model_dock", scroll, Qt.DockWidgetArea.LeftDockWidgetArea)
         self.preview = PreviewPanel(self.session, self.steering)
         self.preview_dock = self.add_dock("Preview", "preview_dock", self.preview,

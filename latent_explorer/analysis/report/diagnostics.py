@@ -144,9 +144,9 @@ def against_pca(model_val_mse: float | None, pca_val_mse: float | None, model_kn
         return out
     tips = []
     if model_train_mse is not None and model_train_mse > 0 and psnr(model_train_mse) - psnr(model_val_mse) > 1.0:
-        tips.append("turn augmentation on or use more images (it memorises its training images)")
+        tips.append("augmentation on or more images (it memorises its training images)")
     else:
-        tips.append("train more epochs (Resume)")
+        tips.append("more epochs (Resume)")
     tips += ["a wider latent", "smaller images"]
     knn_text = "" if knn_gain is None else f", 5-NN {knn_gain:+.3f}"
     out["verdict"] = (f"no better than PCA of the pixels ({gain:+.1f} dB{knn_text} on held-out images): "

@@ -65,8 +65,9 @@ class InterpolateTab(_Tab):
         form.addRow(self.go)
         row.addWidget(self.a)
         row.addWidget(self.b)
-        row.addLayout(form, 1)
+        row.addStretch(1)
         lay.addLayout(row)
+        lay.addLayout(form)  # below A and B: the dock fits beside the map in a 1024-pixel window
         lay.addWidget(self.busy)
         lay.addWidget(self.message)
         self.strip = image_list(FRAME, wrap=False)

@@ -54,12 +54,12 @@ class ModelPanel(QWidget):
         row.addWidget(self.source, 1)
         row.addWidget(self.open_folder_button)
         row2 = QHBoxLayout()
-        self.open_embeddings_button = QPushButton("Open embeddings…")
-        self.open_embeddings_button.setToolTip("vectors you computed elsewhere (.npy with an optional "
+        self.open_embeddings_button = QPushButton("Embeddings…")
+        self.open_embeddings_button.setToolTip("open vectors you computed elsewhere (.npy with an optional "
                                                ".meta.csv beside it, or .csv): mapped, not decoded")
         self.open_embeddings_button.clicked.connect(self.choose_embeddings)
-        self.import_button = QPushButton("Import TorchScript model…")
-        self.import_button.setToolTip("explore your own decoder (or GAN generator) and encoder")
+        self.import_button = QPushButton("TorchScript model…")
+        self.import_button.setToolTip("import your own TorchScript decoder (or GAN generator) and encoder")
         self.import_button.clicked.connect(self.choose_model)
         row2.addWidget(self.open_embeddings_button)
         row2.addWidget(self.import_button)
