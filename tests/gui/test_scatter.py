@@ -342,7 +342,7 @@ def test_software_renderers_are_recognised(monkeypatch):
 
 
 GL_SCRIPT = textwrap.dedent("""
-    import json, sys
+    import json, sys, time
     import numpy as np
     import pyqtgraph as pg
     from PySide6.QtCore import QPoint, QPointF
@@ -360,22 +360,30 @@ GL_SCRIPT = textwrap.dedent("""
     w.addItem(item)
     w.setRange(xRange=(-0.5, 2.5), yRange=(-0.5, 1.5), padding=0)
     w.show()
-    for _ in range(20):
-        app.processEvents()
-    w.repaint()
-    app.processEvents()
-    image = app.primaryScreen().grabWindow(w.winId()).toImage()
-    def at(x, y):
+    WHITE = [255, 255, 255, 255]
+    def at(image, x, y):
         s = w.viewportTransform().map(w.plotItem.vb.mapViewToScene(QPointF(x, y)))
         p = w.viewport().mapTo(w, QPoint(int(s.x()), int(s.y())))
         return list(image.pixelColor(p).getRgb())
+    def on_screen(ready):
+        # The X server shows a GL frame some time after Qt swapped it (long under load: a grab
+        # taken too soon read the window's black backing). Grab until ``ready`` says the frame
+        # is there, at most 20 s; what is checked then is what was drawn.
+        end = time.time() + 20
+        while True:
+            w.repaint()
+            app.processEvents()
+            image = app.primaryScreen().grabWindow(w.winId()).toImage()
+            if ready(image) or time.time() > end:
+                return image
+            time.sleep(0.05)
+    image = on_screen(lambda im: at(im, 2.0, 0.5) == WHITE)  # the plot's background is up
     result = {"gl": item.last_paint_was_gl, "failed": item.gl_failed, "info": renderer_info(),
-              "inside": at(0.5, 0.5), "outside": at(2.0, 0.5), "viewport": type(w.viewport()).__name__}
+              "inside": at(image, 0.5, 0.5), "outside": at(image, 2.0, 0.5),
+              "viewport": type(w.viewport()).__name__}
     item.setVisibleMask(np.zeros(10000, bool))
-    w.repaint()
-    app.processEvents()
-    image = app.primaryScreen().grabWindow(w.winId()).toImage()
-    result["hidden"] = at(0.5, 0.5)
+    image = on_screen(lambda im: at(im, 0.5, 0.5) != result["inside"])  # the next frame
+    result["hidden"] = at(image, 0.5, 0.5)
     print(json.dumps(result))
 """)
 
