@@ -5,21 +5,19 @@ task raises reaches the user as a message box (and a status bar line), never as 
 from __future__ import annotations
 
 import os
-import platform
 
 import numpy as np
-import pyqtgraph as pg
-from PySide6.QtCore import Qt, qVersion
+from PySide6.QtCore import Qt
 from PySide6.QtGui import QAction, QKeySequence
 from PySide6.QtWidgets import (
     QDockWidget, QFileDialog, QLabel, QMainWindow, QMessageBox, QScrollArea, QWidget,
 )
 
-from latent_explorer import __version__
 from latent_explorer.errors import UserError
 from latent_explorer.session.steering import Steering
 from latent_explorer.session.session import Session
 from latent_explorer.gui.map_atlas import AtlasLayer
+from latent_explorer.gui.dialogs.about import APP_TITLE, about_text
 from latent_explorer.gui.drops import dropped_path, open_dropped
 from latent_explorer.gui.actions.file_actions import FileActions
 from latent_explorer.gui.actions.generate_actions import GenerateActions
@@ -35,7 +33,6 @@ from latent_explorer.gui.settings import AppSettings
 from latent_explorer.gui.docks.sliders import SlidersPanel
 from latent_explorer.gui.threads.workers import MainThreadDispatcher, TaskRunner, TaskWorker
 
-APP_TITLE = "Latent Explorer"
 WORKSPACE_FILTER = "Latent Explorer workspace (*.lexp)"
 
 
@@ -107,6 +104,7 @@ class MainWindow(QMainWindow):
         s.file_changed.connect(lambda _path: self._update_title())
         s.dirty_changed.connect(lambda _dirty: self._update_title())
         s.map_changed.connect(self.refresh_map_controls)
+        s.selection_changed.connect(self._on_selected)
         self.map_stack.hovered.connect(self._on_hover)
         self.map_stack.hovered_position.connect(self.preview.show_position)
         self.model_panel.train_requested.connect(self.start_training)
@@ -162,6 +160,9 @@ class MainWindow(QMainWindow):
         self._action(m, "&Reset sliders", self.steering.reset, "Ctrl+R", "back to the unedited image")
         self._action(m, "&Keep edit as a point", lambda: self.sliders.keep(), "Ctrl+K",
                      "add the edited image to the map")
+        m.addSeparator()
+        self._action(m, "&Clear selection", self.clear_selection, "Ctrl+Shift+A",
+                     "forget the clicked image and the lasso or box selection")
         m = bar.addMenu("&View")
         self.fullscreen_action = self._action(m, "&Full screen", self._toggle_full_screen, "F11")
         self.fullscreen_action.setCheckable(True)
@@ -297,10 +298,23 @@ class MainWindow(QMainWindow):
     def choose(self, indices, tool: str = "lasso") -> None:
         """A lasso/box selection: highlighted on the map, exported by File ▸ Export ▸ Selection,
         used as A or B of a direction in the sliders dock."""
+        self._set_chosen(indices)
+        self.show_status(f"{len(self.chosen):,} images selected with the {tool}")
+
+    def clear_selection(self) -> None:
+        """Nothing selected: no clicked image, no lasso or box group."""
+        self._set_chosen(np.zeros(0, np.int64))
+        self.session.select(-1)
+        self.show_status("selection cleared")
+
+    def _on_selected(self, index: int) -> None:
+        if index >= 0 and len(self.chosen):  # a click starts a new selection: the lasso's group goes
+            self._set_chosen(np.zeros(0, np.int64))
+
+    def _set_chosen(self, indices: np.ndarray) -> None:
         self.chosen = np.asarray(indices, np.int64)
         self.map_stack.highlight_chosen(self.chosen)
         self.sliders.set_chosen(self.chosen)
-        self.show_status(f"{len(self.chosen):,} images selected with the {tool}")
 
     def refresh_map_controls(self, positions) -> None:
         """The toolbar, colour options, lasso and point count follow a new map (or new colours)."""
@@ -378,24 +392,4 @@ class MainWindow(QMainWindow):
         self.session.disconnect_all()
 
 
-def about_text() -> str:
-    import numpy
-
-    try:
-        import torch
-
-        torch_version = torch.__version__
-    except ImportError:  # pragma: no cover - torch is a dependency
-        torch_version = "not installed"
-    import PySide6
-
-    return (
-        f"<h3>{APP_TITLE} {__version__}</h3>"
-        "<p>See and steer the latent space of image models: train an autoencoder or VAE on "
-        "your images, map, decode and edit its latent space. Fully offline.</p>"
-        f"<p>Python {platform.python_version()} · Qt {qVersion()} · PySide6 {PySide6.__version__} · "
-        f"pyqtgraph {pg.__version__} · torch {torch_version} · NumPy {numpy.__version__}</p>"
-    )
-
-
-__all__ = ["MainWindow", "about_text"]
+__all__ = ["APP_TITLE", "MainWindow", "about_text"]

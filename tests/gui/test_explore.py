@@ -231,3 +231,25 @@ def test_colour_by_reconstruction_error_shows_a_colour_bar(window, qtbot, saved_
     assert lo >= err.min() and hi <= err.max() and hi > lo
     combo.setCurrentIndex(0)
     assert view.legend.isVisible() and not view.colour_bar.isVisible()
+
+
+def test_a_click_replaces_a_lasso_group_and_clear_selection_forgets_both(window, qtbot, saved_digits_workspace):
+    from PySide6.QtCore import Qt
+
+    opened(window, saved_digits_workspace)
+    view = window.map_view
+    window.show()
+    qtbot.waitExposed(window)
+    pickable = [i for i in range(0, 200) if view.index_at(view.mapToScene(view.widget_pos_of(i))) == i]
+    target = pickable[0]
+    group = np.array([p for p in pickable[1:40]], np.int64)
+    window.choose(group)
+    assert np.array_equal(window.selected_indices(), group)
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=view.widget_pos_of(target))
+    assert window.session.selected == target
+    assert np.array_equal(window.selected_indices(), [target])  # not the lasso's group any more
+    assert len(window.sliders.chosen) == 0
+    window.choose(group)
+    clear = next(a for m in window.menuBar().actions() for a in m.menu().actions() if a.text() == "&Clear selection")
+    clear.trigger()
+    assert window.session.selected == -1 and len(window.selected_indices()) == 0
