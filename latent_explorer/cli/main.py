@@ -30,8 +30,7 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps")
     p.add_argument("--augment", default="auto", choices=["auto", "off", "shift", "flip+shift"],
                    help="mirror and shift training images (auto: on for folders, off for the demos)")
-    p.add_argument("--weight-decay", type=float, default=None, metavar="W",
-                   help="AdamW weight decay (default: chosen from the number of images)")
+    p.add_argument("--weight-decay", type=float, default=0.0, metavar="W", help="AdamW weight decay (default 0)")
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="CPU threads for torch (default: every idle core)")
 

@@ -45,7 +45,7 @@ class TrainOptions:
     device: str = "auto"
     threads: int | None = None
     augment: str = "auto"  # training.augment.SETTINGS: auto = mirror and shift a folder's images
-    weight_decay: float | None = None  # None: chosen from the number of images (`default_weight_decay`)
+    weight_decay: float = 0.0  # AdamW's; measured on 1,600 photos with augmentation: 0.05 changed nothing (21.93 vs 21.96 dB)
 
     def validate(self) -> "TrainOptions":
         """Check what can be checked before any data is loaded, so mistakes surface at once."""
@@ -60,7 +60,7 @@ class TrainOptions:
         ).validate()
         validate_schedule(self.epochs, self.batch_size, self.lr)
         resolve_augment(self.augment, None, 32)
-        if self.weight_decay is not None and not 0 <= self.weight_decay < 1:
+        if not 0 <= self.weight_decay < 1:
             raise UserError(f"weight decay must be in [0, 1), got {self.weight_decay}")
         if self.color not in ("auto", "grey", "rgb"):
             raise UserError(f"colour must be auto, grey or rgb, got '{self.color}'")
@@ -85,8 +85,6 @@ class TrainOptions:
 
     def trainer(self, config: ModelConfig, dataset: Dataset) -> Trainer:
         kind = dataset.source.get("kind")
-        n_train = round(len(dataset) * (1 - self.val_fraction))
-        decay = self.weight_decay if self.weight_decay is not None else default_weight_decay(kind, n_train)
         return Trainer(
             config,
             epochs=self.epochs,
@@ -97,20 +95,8 @@ class TrainOptions:
             patience=self.patience,
             threads=self.threads,
             augment=resolve_augment(self.augment, kind, config.image_size),
-            weight_decay=decay,
+            weight_decay=self.weight_decay,
         )
-
-
-def default_weight_decay(source_kind: str | None, n_train: int) -> float:
-    """AdamW's decoupled weight decay for a folder of a person's images: a pull towards small
-    weights where a few hundred images would otherwise be memorised, less as the folder grows.
-    The demos train as they always have (none)."""
-    if source_kind != "folder":
-        return 0.0
-    return 0.0 if n_train >= 20000 else FOLDER_WEIGHT_DECAY
-
-
-FOLDER_WEIGHT_DECAY = 0.0
 
 
 def default_width(image_size: int, n_images: int) -> int:

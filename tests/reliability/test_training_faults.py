@@ -20,6 +20,7 @@ CHILD = textwrap.dedent(
     import numpy as np
     from latent_explorer.data.dataset import Dataset
     from latent_explorer.models.config import ModelConfig
+    from latent_explorer.infra.tasks import run_task
     from latent_explorer.training.trainer import Trainer
 
     def address_space():
@@ -29,14 +30,14 @@ CHILD = textwrap.dedent(
     ds = Dataset(images=rng.integers(0, 255, (264, 128, 128, 1), np.uint8))
     cfg = ModelConfig(kind="vae", latent_dim=8, image_size=128, channels=1, width=32)
     train, val = np.arange(256), np.arange(256, 264)
-    good = Trainer(cfg, epochs=1, batch_size=8, threads=1).run(ds, train[:16], val)
+    good = run_task(Trainer(cfg, epochs=1, batch_size=8, threads=1).fit(ds, train[:16], val))
     # from here on, 300 MB more than this process has: plenty for batches of 8, not of 256
     limit = address_space() + 300 * 2**20
     resource.setrlimit(resource.RLIMIT_AS, (limit, resource.RLIM_INFINITY))
-    big = Trainer(cfg, epochs=2, batch_size=256, threads=1).run(ds, train, val, state=copy.deepcopy(good.state))
+    big = run_task(Trainer(cfg, epochs=2, batch_size=256, threads=1).fit(ds, train, val, state=copy.deepcopy(good.state)))
     kept = all(np.array_equal(big.state.model[k], v) for k, v in good.state.model.items())
     epoch = big.state.epoch
-    small = Trainer(cfg, epochs=2, batch_size=8, threads=1).run(ds, train[:16], val, state=big.state)
+    small = run_task(Trainer(cfg, epochs=2, batch_size=8, threads=1).fit(ds, train[:16], val, state=big.state))
     print(json.dumps({"status": big.status, "message": big.message, "kept": kept,
                       "epoch": epoch, "after": small.status, "after_epoch": small.state.epoch}))
     """
