@@ -185,8 +185,9 @@ def test_lasso_and_box_in_3d_select_the_visible_points_drawn_inside(window, qtbo
     amber = np.array([255, 200, 0])
     assert ((np.abs(pixels(canvas).astype(int) - amber).max(axis=2) < 30).sum()
             > (np.abs(plain.astype(int) - amber).max(axis=2) < 30).sum() + 50)
-    window.session.select(int(chosen[0]))  # a click's selection still shows, ringed apart
-    assert list(view.cloud.highlight) == [int(chosen[0])] and len(view.cloud.chosen) == len(chosen)
+    window.choose(chosen, "box")
+    window.session.select(int(chosen[0]))  # a click starts a new selection: the group goes
+    assert list(view.cloud.highlight) == [int(chosen[0])] and len(view.cloud.chosen) == 0
 
 
 def test_decoded_atlas_in_3d_tiles_the_view_behind_the_points_and_follows_the_camera(window, qtbot,

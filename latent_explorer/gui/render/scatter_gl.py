@@ -163,7 +163,7 @@ class _GLState(QObject):
         pos_v, col_v, hi_v = item.versions
         new_pos, new_col = self.uploaded[0] != pos_v, self.uploaded[1] != col_v
         if new_pos:
-            b = item._bounds
+            b = item.data_rect
             self.origin = (b.center().x(), b.center().y()) if not b.isNull() else (0.0, 0.0)
         colours = item.colours
         if new_pos or new_col:

@@ -259,6 +259,11 @@ class RasterScatterItem(pg.GraphicsObject):
         """Half a highlighted point (the widest thing drawn) in logical pixels, plus one."""
         return (self.size_px + max(HIGHLIGHT_GROWTH, self.size_px // 2)) / 2 + 1
 
+    @property
+    def data_rect(self) -> QRectF:
+        """The smallest rectangle holding every finite point (null without one)."""
+        return QRectF(self._bounds)
+
     def boundingRect(self) -> QRectF:  # noqa: N802
         """The data bounds, grown by half a point (in data units) so that edge points repaint."""
         if not self._has_bounds:
