@@ -45,9 +45,7 @@ def open_from_outside(window: WindowServices, paths: list[str]) -> None:
             open_dropped(window, path)
             return
         if os.path.isfile(path) and os.path.splitext(path)[1].lower() in IMAGES:
-            folder = os.path.dirname(path)
-            window.model_panel.set_source(folder)
-            window.show_status(f"{os.path.basename(path)}: its folder {folder} is selected: press Train")
+            window.files.open_folder(os.path.dirname(path))
             return
     window.show_error("Cannot open", "None of these can be opened: " + ", ".join(paths)
                       + " (a workspace .lexp, a folder of images, an image or embeddings .npy/.csv)")
@@ -56,8 +54,7 @@ def open_from_outside(window: WindowServices, paths: list[str]) -> None:
 def open_dropped(window: WindowServices, path: str) -> None:
     kind = kind_of(path)
     if kind == "folder":
-        window.model_panel.set_source(path)
-        window.show_status(f"{path} selected: press Train")
+        window.files.open_folder(path)
     elif kind == "workspace":
         window.open_workspace(path)
     elif kind == "embeddings":

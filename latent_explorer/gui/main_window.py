@@ -109,6 +109,7 @@ class MainWindow(QMainWindow):
         self.map_stack.hovered_position.connect(self.preview.show_position)
         self.model_panel.train_requested.connect(self.start_training)
         self.model_panel.stop_requested.connect(self.stop_training)
+        self.model_panel.folder_opened.connect(self.files.open_folder)
         self.runner.stopped.connect(self._on_task_stopped)
         self.resize(1360, 860)
         self.resizeDocks([self.model_dock, self.preview_dock], [380, 360], Qt.Orientation.Horizontal)
@@ -145,7 +146,7 @@ class MainWindow(QMainWindow):
         self.open_action = self._action(m, "&Open workspace…", lambda: self.open_workspace(),
                                         QKeySequence.StandardKey.Open, "open a saved .lexp workspace")
         folder = self._action(m, "Open &folder…", self.model_panel.choose_folder, "Ctrl+Shift+O",
-                              "choose a folder of images to train on")
+                              "map a folder of images at once, then train a model on it")
         self.model_actions.build(m, folder)
         m.addSeparator()
         self.save_action = self._action(m, "&Save", self.save, QKeySequence.StandardKey.Save)

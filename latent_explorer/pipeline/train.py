@@ -179,7 +179,8 @@ def train_source(spec: str, options: TrainOptions, cancel: CancelToken | None = 
     return (yield from train_dataset(dataset, options, cancel))
 
 
-def train_dataset(dataset: Dataset, options: TrainOptions, cancel: CancelToken | None = None):
+def train_dataset(dataset: Dataset, options: TrainOptions, cancel: CancelToken | None = None, watch=None):
+    """Generator: split, train and encode ``dataset``; ``watch`` goes to `Trainer.fit`."""
     cancel = cancel or CancelToken()
     labels = dataset.labels
     train_idx, val_idx = make_split(len(dataset), labels, options.val_fraction, options.seed)
@@ -188,7 +189,7 @@ def train_dataset(dataset: Dataset, options: TrainOptions, cancel: CancelToken |
         ws.train_status, ws.train_message = "no-model", "precomputed embeddings: nothing to train"
         return finish_workspace(ws, dataset)
     ws.model_config = options.model_config(dataset)
-    return (yield from continue_training(ws, dataset, options, cancel))
+    return (yield from continue_training(ws, dataset, options, cancel, watch=watch))
 
 
 def continue_training(
@@ -198,12 +199,13 @@ def continue_training(
     cancel: CancelToken | None = None,
     extra_epochs: int | None = None,
     threads: int | None = None,
+    watch=None,
 ):
     """Train (or resume) the workspace's model on ``dataset``; returns the updated workspace.
     ``extra_epochs`` more epochs restart early stopping's patience: the user asked for them (a
     model that stopped early would otherwise stop again after one epoch). Without ``options``
     (a resume) the stored ones are used, on ``threads`` threads: that is this machine's choice,
-    not the model's."""
+    not the model's. ``watch`` goes to `Trainer.fit` (the live map's snapshots)."""
     if options is None:
         fields = TrainOptions.__dataclass_fields__
         options = TrainOptions(**{k: v for k, v in ws.train_params.items() if k in fields})
@@ -213,7 +215,7 @@ def continue_training(
         ws.train_state.bad_epochs = 0
     ws.train_params = asdict(options)
     trainer = options.trainer(ws.model_config, dataset)
-    result = yield from trainer.fit(dataset, ws.train_idx, ws.val_idx, ws.train_state, cancel)
+    result = yield from trainer.fit(dataset, ws.train_idx, ws.val_idx, ws.train_state, cancel, watch)
     ws.train_state = result.state
     ws.train_status, ws.train_message = result.status, result.message
     yield Progress(1, 1, "encoding every image")

@@ -73,6 +73,7 @@ class SessionTasks(Protocol):
     workspace: Workspace | None
     dataset: Dataset | None
     path: str | None
+    map: np.ndarray | None
     map_cache: ProjectionCache
     status: Any  # psygnal signals of the Session
     training_started: Any
@@ -83,6 +84,8 @@ class SessionTasks(Protocol):
     def has_images(self) -> bool: ...
 
     def courier(self, kind: str) -> Courier: ...
+
+    def show_live_map(self, positions: np.ndarray | None) -> None: ...
 
     def adoption_task(self, courier: Courier, ws: Workspace | None, dataset: Dataset | None = None,
                       path: str | None = None, dirty: bool = True, trained: bool = False,

@@ -292,6 +292,14 @@ class Session:
         self.map = np.asarray(projection.embedding_)
         self.map_changed.emit(self.map)
 
+    def show_live_map(self, positions: np.ndarray | None) -> None:
+        """A frame (N, 2) of the latent map of a model still training, shown while the current
+        workspace is the one it was made for; None: the session's own map again."""
+        if positions is None:
+            self.map_changed.emit(self.map)
+        elif self.map is not None and len(positions) == len(self.map):
+            self.map_partial.emit(positions)
+
     def show_map(self, projection) -> None:
         """Show again a map made earlier from the current latents (the 2-D one after a 3-D one)
         without computing it; a map still being computed is dropped."""
@@ -317,6 +325,13 @@ class Session:
         from latent_explorer.session.training import train_in_session
 
         return train_in_session(self, courier, source, options, cancel or CancelToken())
+
+    def scan_task(self, source: str, image_size: int | None = None, color: str = "auto",
+                  cancel: CancelToken | None = None) -> Task:
+        """Task: load an image source and show the map of its pixels (no model yet)."""
+        from latent_explorer.session.scanning import scan_in_session
+
+        return scan_in_session(self, self.courier("workspace"), source, image_size, color, cancel or CancelToken())
 
     def resume_task(self, epochs: int | None = None, cancel: CancelToken | None = None) -> Task:
         """Task: train the current model ``epochs`` more (None: finish its plan), as `train_task`."""

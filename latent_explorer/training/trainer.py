@@ -1,6 +1,6 @@
 """The trainer: knows nothing of any GUI. Parameters are stored at construction and validated
-when run; ``fit`` is a generator yielding Progress and Partial(EpochReport), returning a
-TrainResult. Same seed → same result, also across cancel + resume."""
+when run; ``fit`` is a generator yielding Progress and Partial(EpochReport) (and what a
+watcher hands on), returning a TrainResult. Same seed → same result, also across cancel + resume."""
 from __future__ import annotations
 
 import math
@@ -90,7 +90,10 @@ class Trainer:
         val_idx: np.ndarray,
         state: TrainState | None = None,
         cancel: CancelToken | None = None,
+        watch=None,
     ):
+        """``watch(model, epoch, step)``, called after each batch, returns what to hand on as a
+        Partial (a `live.LatentSnapshot` for the live map) or None."""
         self._validate(dataset, train_idx)
         cancel = cancel or CancelToken()
         device = resolve_device(self.device)
@@ -174,6 +177,9 @@ class Trainer:
                 rate = (time.perf_counter() - run_start) / run_steps
                 eta = rate * (total_steps - done)
                 yield Progress(done, total_steps, f"epoch {state.epoch + 1}/{epochs} · ETA {eta:.0f} s")
+                seen = None if watch is None else watch(model, state.epoch, step + 1)
+                if seen is not None:
+                    yield Partial(seen)
             n_steps = steps_per_epoch - state.step
             state.step = 0
             state.epoch += 1

@@ -19,6 +19,9 @@ from latent_explorer.workspace.container import EXTENSION, Container, load_conta
 from latent_explorer.workspace import schema
 
 
+PIXEL_STATUS = "pixels"  # train_status of a workspace that maps pixels, not a model's latents
+
+
 @dataclass
 class Workspace:
     dataset: Dataset  # images are not saved: reload them from ``dataset.source``
@@ -38,6 +41,11 @@ class Workspace:
     def has_decoder(self) -> bool:
         trained = self.model_config is not None and self.train_state is not None
         return trained or schema.EXTERNAL_MODEL in self.extra_meta  # an imported TorchScript model
+
+    @property
+    def is_pixel_map(self) -> bool:
+        """A map of the images' pixels, made before any model (`pipeline.pixels`)."""
+        return self.train_status == PIXEL_STATUS and not self.has_decoder
 
 
 def _dataset_meta(ds: Dataset) -> tuple[dict[str, Any], dict[str, np.ndarray]]:

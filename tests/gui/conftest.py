@@ -18,6 +18,19 @@ def window(qtbot):
     assert w.runner.running_threads() == 0
 
 
+@pytest.fixture(autouse=True)
+def _no_unexpected_message_box(monkeypatch):
+    """A message box no test expected would wait for a click that never comes (the run hangs
+    until the timeout): fail at once with its text instead. A test that expects one patches
+    `QMessageBox.warning` itself, after this."""
+    from PySide6.QtWidgets import QMessageBox
+
+    def refuse(_parent, title, text, *args, **kwargs):
+        raise AssertionError(f"unexpected message box: {title}: {text}")
+
+    monkeypatch.setattr(QMessageBox, "warning", refuse)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _renderer_compiled():
     """As the app does at start-up (in the background): the map's numba kernels compiled, so a

@@ -6,6 +6,8 @@ from PySide6.QtCore import QMimeData, QPoint, Qt, QUrl
 from PySide6.QtGui import QDragEnterEvent, QDropEvent
 from PySide6.QtWidgets import QApplication
 
+from tests.photo_folder import build_photo_folder
+
 from .helpers import LONG
 
 
@@ -43,10 +45,30 @@ def test_only_what_the_window_opens_can_be_dropped(window, tmp_path):
     assert not _drag(window, _mime(tmp_path / "a.npy", tmp_path / "b.npy"))  # one at a time
 
 
-def test_dropping_a_folder_makes_it_the_source(window, tmp_path):
-    _drop(window, _mime(tmp_path))
-    assert window.model_panel.source_spec() == str(tmp_path)
-    assert "press Train" in window.statusBar().currentMessage()
+def test_dropping_a_folder_maps_its_images_at_once_and_makes_it_the_source(window, qtbot, tmp_path):
+    folder = build_photo_folder(tmp_path / "photos", per_class=12)
+    with qtbot.waitSignal(window.runner.stopped, timeout=LONG):
+        _drop(window, _mime(folder))
+    assert window.model_panel.source_spec() == str(folder)
+    assert window.map_view.point_count() == 24  # the photos are on the map before any training
+    assert window.session.workspace.is_pixel_map
+    assert "24 images" in window.statusBar().currentMessage() and "Train" in window.statusBar().currentMessage()
+    assert "Train" in window.model_panel.progress_text.text()
+
+
+def test_dropping_a_folder_without_images_says_so_at_once_and_keeps_the_map(window, qtbot, monkeypatch, tmp_path):
+    folder = build_photo_folder(tmp_path / "photos", per_class=6)
+    with qtbot.waitSignal(window.runner.stopped, timeout=LONG):
+        _drop(window, _mime(folder))
+    errors = []
+    monkeypatch.setattr(window, "show_error", lambda title, text, details=None: errors.append((title, text)))
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    (empty / "notes.txt").write_text("not an image")
+    with qtbot.waitSignal(window.runner.stopped, timeout=LONG):
+        _drop(window, _mime(empty))
+    assert errors and errors[0][0] == "Cannot open the folder" and "image" in errors[0][1]
+    assert window.map_view.point_count() == 12
 
 
 def test_dropping_embeddings_maps_them(window, qtbot, tmp_path):
@@ -76,15 +98,17 @@ def test_a_workspace_named_on_the_command_line_opens_in_the_window(window, qtbot
     assert window.session.path == str(saved_digits_workspace) and window.map_view.point_count() > 0
 
 
-def test_an_image_named_on_the_command_line_selects_its_folder_and_nonsense_is_refused(window, tmp_path):
+def test_an_image_named_on_the_command_line_opens_its_folder_and_nonsense_is_refused(window, qtbot, tmp_path):
     from PIL import Image
 
     from latent_explorer.gui.drops import open_from_outside
 
-    Image.new("RGB", (40, 40), (200, 30, 30)).save(tmp_path / "red.png")
-    open_from_outside(window, [str(tmp_path / "red.png")])
+    for i, colour in enumerate([(200, 30, 30), (30, 200, 30), (30, 30, 200), (200, 200, 30)]):
+        Image.new("RGB", (40, 40), colour).save(tmp_path / f"{i}.png")
+    with qtbot.waitSignal(window.runner.stopped, timeout=LONG):
+        open_from_outside(window, [str(tmp_path / "0.png")])
     assert window.model_panel.source_spec() == str(tmp_path)
-    assert "red.png" in window.statusBar().currentMessage()
+    assert window.map_view.point_count() == 4
     errors = []
     window.show_error = lambda title, text, details=None: errors.append(text)
     open_from_outside(window, [str(tmp_path / "notes.txt")])

@@ -7,6 +7,8 @@ Maps are cached in memory by (latents, method, parameters); `to_state` / `from_s
 workspace as JSON + arrays (no pickled estimators: `transform` rebuilds what it needs)."""
 from __future__ import annotations
 
+import dataclasses
+
 import warnings
 from typing import Any
 
@@ -233,6 +235,24 @@ class Projection:
         if fitted.method != "pca":
             return None
         return fitted.model["mean"], fitted.model["components"]
+
+    def orient_like(self, target) -> None:
+        """Flip a PCA map's axes where that brings it closer to ``target`` (N, k; rows not
+        finite are ignored) — the map a training ends on faces the way its live frames did. A
+        flipped principal axis is as principal: nothing else changes. Other maps are left as
+        they are."""
+        from latent_explorer.analysis.maps.live import axis_signs
+
+        fitted = self._require_fitted()
+        t = np.asarray(target, np.float64)
+        if fitted.method != "pca" or t.shape != fitted.embedding.shape:
+            return
+        signs = axis_signs(np.asarray(fitted.embedding, np.float64), t)
+        if (signs > 0).all():
+            return
+        model = {"mean": fitted.model["mean"], "components": fitted.model["components"] * signs[:, None]}
+        embedding = _read_only((fitted.embedding * signs).astype(np.float32))
+        self._fitted = dataclasses.replace(fitted, embedding=embedding, model=model)
 
     def to_state(self) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
         """JSON-able description and arrays for `Workspace.extra_meta` / `extra_arrays`."""

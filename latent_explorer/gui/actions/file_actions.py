@@ -1,4 +1,5 @@
-"""File ▸ Open Recent and File ▸ Export: recent workspaces and folders kept in the settings;
+"""File ▸ Open folder, Open Recent and Export: a folder opened is mapped at once (its pixels,
+before any model); recent workspaces and folders are kept in the settings; exports are the
 latents, map coordinates, the selection (CSV with image paths) and the map itself (PNG/SVG)."""
 from __future__ import annotations
 
@@ -59,8 +60,23 @@ class FileActions:
         if kind == "workspaces":
             self.window.open_workspace(path)
         else:
-            self.window.model_panel.set_source(path)
-            self.window.show_status(f"{path} selected: press Train")
+            self.open_folder(path)
+
+    def open_folder(self, path: str):
+        """Load the folder's images and show the map of their pixels at once; the folder becomes
+        the training source. What was skipped shows then, and a folder with no usable image is
+        refused now, not after Train. Returns the worker (None when the user kept their work)."""
+        w = self.window
+        if not w.confirm_discard():
+            return None
+        panel = w.model_panel
+        panel.set_source(path)
+        size = panel.options()["image_size"]
+        worker = w.runner.start("workspace", lambda t: w.session.scan_task(path, size, "auto", t))
+        worker.progressed.connect(panel.show_progress)
+        worker.failed.connect(lambda exc, tb: w.report_failure("Cannot open the folder", exc, tb))
+        worker.finished.connect(lambda _ds: self.remember("folders", path))
+        return worker
 
     def remember(self, kind: str, path: str) -> None:
         self.settings.add_recent(kind, os.path.abspath(path))

@@ -32,6 +32,7 @@ class ModelPanel(QWidget):
     stop_requested = Signal()
     resume_requested = Signal(object)  # more epochs, or None: finish the planned ones
     import_requested = Signal(object)  # import_torchscript's arguments by name (a dict)
+    folder_opened = Signal(str)  # a folder the user chose: map it now
 
     def __init__(self, session: Session, parent: QWidget | None = None) -> None:
         super().__init__(parent)
@@ -113,6 +114,7 @@ class ModelPanel(QWidget):
         self.progress.setTextVisible(True)
         self.progress.setFormat("%p%")
         self.progress_text = QLabel(" ")
+        self.progress_text.setWordWrap(True)  # a long line must not widen the dock past its edge
         form.addRow(self.progress)
         form.addRow(self.progress_text)
         self._option_widgets = [self.source, self.open_folder_button, self.open_embeddings_button,
@@ -175,7 +177,7 @@ class ModelPanel(QWidget):
     def choose_folder(self) -> None:
         folder = QFileDialog.getExistingDirectory(self, "Open a folder of images")
         if folder:
-            self.set_source(folder)
+            self.folder_opened.emit(folder)
 
     def choose_embeddings(self) -> None:
         path, _ = QFileDialog.getOpenFileName(self, "Open precomputed embeddings", "", EMBEDDINGS_FILTER)
@@ -300,10 +302,16 @@ class ModelPanel(QWidget):
             why = ("no decoder" if not ws.has_decoder else "no images" if not self.session.has_images
                    else "no encoder")
             self.strip.setText(f"{why}: nothing to reconstruct")
-        self.progress.setValue(self.progress.maximum())
-        if ws.train_state is not None:
+        if ws.is_pixel_map and self._training:
+            pass  # the map a training starts from: the progress goes on
+        elif ws.is_pixel_map:
+            self.progress.setValue(0)
+            self.progress_text.setText("the images are mapped by their pixels: Train learns a model of them")
+        elif ws.train_state is not None:
+            self.progress.setValue(self.progress.maximum())
             self.progress_text.setText(ws.train_message or ws.train_status)
         else:
+            self.progress.setValue(self.progress.maximum())
             done = {"no-model": "loaded: nothing to train"}.get(ws.train_status, ws.train_status)
             self.progress_text.setText(done)
         self._show_trained_options(ws)
