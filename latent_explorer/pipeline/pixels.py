@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from latent_explorer.analysis.latent.latents import LatentSet
+from latent_explorer.analysis.latent.latent_set import LatentSet
 from latent_explorer.data.dataset import Dataset
 from latent_explorer.errors import UserError
 from latent_explorer.training.split import make_split
@@ -30,20 +30,22 @@ def pixel_features(images: np.ndarray, side: int = PIXEL_SIDE) -> np.ndarray:
 
 def pixel_latents(images: np.ndarray, seed: int = 0) -> np.ndarray:
     """PCA coordinates (N, ≤ 32) of the images' downsampled pixels, fitted on at most
-    ``FIT_SAMPLE`` of them and applied to all in chunks (memory stays bounded)."""
-    from sklearn.decomposition import PCA
-
+    ``FIT_SAMPLE`` of them and applied to all in chunks (memory stays bounded). An eigen-
+    decomposition of the ≤ 768² covariance: numpy alone, a tenth of a second at 20,000 images."""
     n = len(images)
     if n < 3:
         raise UserError(f"a map needs at least 3 images, this source has {n}")
     fit_idx = np.sort(np.random.default_rng(seed).choice(n, min(n, FIT_SAMPLE), replace=False))
-    sample = pixel_features(images[fit_idx])
+    sample = pixel_features(images[fit_idx]).astype(np.float64)
+    mean = sample.mean(axis=0)
+    sample -= mean
+    values, vectors = np.linalg.eigh(sample.T @ sample)
     k = int(min(PIXEL_COMPONENTS, sample.shape[1], len(sample) - 1))
-    pca = PCA(k, svd_solver="randomized" if k < min(sample.shape) // 2 else "full", random_state=seed)
-    pca.fit(sample)
+    components = vectors[:, ::-1][:, :k]
+    components *= np.where(components[np.abs(components).argmax(axis=0), range(k)] < 0, -1.0, 1.0)  # fixed signs
     out = np.empty((n, k), np.float32)
     for start in range(0, n, CHUNK):
-        out[start : start + CHUNK] = pca.transform(pixel_features(images[start : start + CHUNK]))
+        out[start : start + CHUNK] = (pixel_features(images[start : start + CHUNK]) - mean) @ components
     return out
 
 

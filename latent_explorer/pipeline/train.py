@@ -125,7 +125,7 @@ def finish_workspace(ws: Workspace, dataset: Dataset) -> Workspace:
         model = load_model(ws)
         ws.latents = encode_dataset(model, dataset)
     elif dataset.vectors is not None:
-        from latent_explorer.analysis.latent.latents import LatentSet
+        from latent_explorer.analysis.latent.latent_set import LatentSet
 
         ws.latents = LatentSet(mean=dataset.vectors, logvar=None, recon_error=None)
     seed = int(ws.train_params.get("seed", 0))

@@ -10,7 +10,7 @@ from typing import Any
 
 import numpy as np
 
-from latent_explorer.analysis.latent.latents import LatentSet
+from latent_explorer.analysis.latent.latent_set import LatentSet
 from latent_explorer.data.dataset import Dataset, Skipped
 from latent_explorer.errors import UserError, WorkspaceError
 from latent_explorer.models.config import ModelConfig

@@ -1,27 +1,11 @@
 """Encode every image, measure its reconstruction error, decode arbitrary latents in batches."""
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import numpy as np
 import torch
 
+from latent_explorer.analysis.latent.latent_set import LatentSet
 from latent_explorer.data.dataset import Dataset
-
-
-@dataclass
-class LatentSet:
-    """``mean`` (N, D); ``logvar`` (N, D) for a VAE, else None; ``recon_error`` (N,) is the
-    per-pixel mean squared error of each image's reconstruction from its mean latent."""
-
-    mean: np.ndarray
-    logvar: np.ndarray | None
-    recon_error: np.ndarray | None
-
-    @property
-    def spread(self) -> np.ndarray | None:
-        """Posterior standard deviation per dimension (VAE only)."""
-        return None if self.logvar is None else np.exp(0.5 * self.logvar)
 
 
 def _device_of(model: torch.nn.Module) -> torch.device:

@@ -6,7 +6,7 @@ from typing import Any
 import numpy as np
 
 from latent_explorer.data.dataset import Dataset
-from latent_explorer.analysis.latent.latents import LatentSet
+from latent_explorer.analysis.latent.latent_set import LatentSet
 from latent_explorer.analysis.latent.metrics import active_units, attribute_r2, knn_accuracy, pca_baseline
 
 
