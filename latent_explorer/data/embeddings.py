@@ -205,7 +205,9 @@ def load_embeddings(path: str | os.PathLike) -> Dataset:
 
 
 def _fmt(x: float) -> str:
-    return "" if x != x else "%.17g" % x  # NaN (missing attribute) -> empty cell
+    """The shortest text that reads back as the same float (0.4121, not 0.41210000000000002);
+    NaN (a missing attribute) is an empty cell."""
+    return "" if x != x else repr(float(x))
 
 
 def _write_text(path: Path, header: list[str], rows) -> None:

@@ -215,6 +215,7 @@ class MainWindow(QMainWindow):
             self.show_error("Cannot compute the map", str(exc))
             return None
         self.map_toolbar.set_busy(True)
+        self.map_stack.expect_map(method)
         worker.progressed.connect(self.map_toolbar.show_progress)
         worker.failed.connect(lambda exc, tb: self.report_failure("Map failed", exc, tb))
         worker.cancelled.connect(lambda: self.show_status("map cancelled: the previous one stays"))

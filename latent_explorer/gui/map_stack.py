@@ -30,6 +30,7 @@ class MapStack(QStackedWidget):
         self.addWidget(self.view2d)
         self.addWidget(self.view3d)
         self._animated: int | None = None  # the dimension of a map still being computed
+        self._computing: str | None = None  # the method of the map being computed (None: a live training map)
         self._toolbar = None
         # The 2-D view subscribes itself to every map: route each one to the view of its dimension.
         session.map_changed.disconnect(self.view2d.set_map, missing_ok=False)
@@ -67,6 +68,7 @@ class MapStack(QStackedWidget):
 
     def _on_map(self, positions) -> None:
         self._animated = None
+        self._computing = None
         if positions is None:
             for view in (self.view2d, self.view3d):
                 view.set_map(None)
@@ -81,10 +83,14 @@ class MapStack(QStackedWidget):
         if self._toolbar is not None and self.session.projection is not None:
             self._toolbar.show_method(self.session.projection.method, dim)
 
+    def expect_map(self, method: str) -> None:
+        """A ``method`` map is being computed: its frames are named so (not after the map before)."""
+        self._computing = method
+
     def _on_partial(self, positions) -> None:
         self._animated = np.shape(positions)[1]
         view = self._view(self._animated)
-        view.show_partial(positions)
+        view.show_partial(positions, self._computing or "pca")
         self.setCurrentWidget(view)
 
     def show_dim(self, dim: int, method: str) -> bool:
@@ -107,6 +113,7 @@ class MapStack(QStackedWidget):
         if self._animated == dim and positions is not None:
             self._view(dim).set_map(positions)
         self._animated = None
+        self._computing = None
         self.setCurrentWidget(self._view(dim))
         if self._toolbar is not None:
             self._toolbar.show_dim(dim)

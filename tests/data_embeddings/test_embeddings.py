@@ -298,3 +298,13 @@ def test_save_errors(tmp_path, kwargs, match):
 def test_save_to_missing_folder(tmp_path):
     with pytest.raises(UserError, match="cannot save embeddings"):
         save_embeddings(tmp_path / "no" / "e.csv", vectors())
+
+
+def test_saved_attributes_read_as_people_wrote_them(tmp_path):
+    """A value typed as 0.4121 is written as 0.4121, not 0.41210000000000002, and reads back equal."""
+    out = save_embeddings(tmp_path / "e.csv", np.zeros((2, 2), np.float32),
+                          attributes={"size": np.array([0.4121, 1e-20])})
+    text = out.read_text()
+    assert "0.4121," in text and "0.41210000000000002" not in text and "1e-20," in text
+    back = load_embeddings(out)
+    assert back.attributes["size"].tolist() == [0.4121, 1e-20]

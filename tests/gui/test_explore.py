@@ -127,8 +127,9 @@ def test_a_tsne_map_animates_then_replaces_the_pca_map(window, qtbot, saved_digi
     opened(window, saved_digits_workspace)
     s = window.session
     pca = s.map.copy()
-    partials = []
-    s.map_partial.connect(lambda p: partials.append(p.copy()))
+    partials, axis_names = [], []
+    axis = window.map_view.plotItem.getAxis("bottom")
+    s.map_partial.connect(lambda p: (partials.append(p.copy()), axis_names.append(axis.labelText)))
     window.map_toolbar.method.setCurrentIndex(window.map_toolbar.method.findData("tsne"))
     beat = Heartbeat()
     with qtbot.waitSignal(s.map_changed, timeout=LONG):
@@ -139,6 +140,7 @@ def test_a_tsne_map_animates_then_replaces_the_pca_map(window, qtbot, saved_digi
     assert s.projection.method == "tsne" and s.map.shape == pca.shape
     assert len(partials) >= 3 and not np.allclose(partials[0], partials[-1])  # it moved
     assert window.map_view.plotItem.getAxis("bottom").labelText == "t-SNE 1"
+    assert set(axis_names) == {"t-SNE 1"}  # while it animates too, not "PC 1" of the map before
     assert window.isWindowModified()
     # decoding under the cursor follows the new map: a point's own position is on the data
     with qtbot.waitSignal(window.preview.decoded_shown, timeout=LONG):

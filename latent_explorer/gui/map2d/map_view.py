@@ -103,10 +103,7 @@ class MapView(pg.PlotWidget):
             self.placeholder.setPos(0, 0)
             return
         self.apply_colouring(legend_later=True)
-        method = "pca" if self.session.projection is None else self.session.projection.method
-        name = {"pca": "PC", "tsne": "t-SNE", "umap": "UMAP"}.get(method, method)
-        self.setLabel("bottom", f"{name} 1")
-        self.setLabel("left", f"{name} 2")
+        self.name_axes("pca" if self.session.projection is None else self.session.projection.method)
         self.plotItem.autoRange(padding=0.05)
         QTimer.singleShot(0, lambda: self.scatter.picker if self.positions is not None else None)
 
@@ -162,12 +159,20 @@ class MapView(pg.PlotWidget):
         self.colour_by = key
         self.apply_colouring()
 
-    def show_partial(self, positions: np.ndarray) -> None:
-        """A map still being optimised: move the points where they are now (the map animates)."""
+    def name_axes(self, method: str) -> None:
+        name = {"pca": "PC", "tsne": "t-SNE", "umap": "UMAP"}.get(method, method)
+        self.setLabel("bottom", f"{name} 1")
+        self.setLabel("left", f"{name} 2")
+
+    def show_partial(self, positions: np.ndarray, method: str = "pca") -> None:
+        """A ``method`` map still being optimised (or a model still training: "pca"): move the
+        points where they are now (the map animates)."""
         positions = np.asarray(positions, np.float64)
         if self.positions is None or len(positions) != len(self.positions):
             self.set_map(positions)
+            self.name_axes(method)
             return
+        self.name_axes(method)
         self.positions = positions
         self.scatter.setData(positions)
         self._on_selection(self.session.selected)

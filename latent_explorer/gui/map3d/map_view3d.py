@@ -177,7 +177,7 @@ class MapView3D(QWidget):
         """The lasso/box selection ringed on the map (`set_chosen`)."""
         return self.cloud.chosen
 
-    def show_partial(self, positions: np.ndarray) -> None:
+    def show_partial(self, positions: np.ndarray, method: str = "pca") -> None:  # noqa: ARG002 (no axis names in 3-D)
         """A map still being optimised: move the points where they are now (the map animates)."""
         positions = np.asarray(positions, np.float64)
         if len(positions) != self.point_count():
