@@ -221,3 +221,18 @@ def test_opening_a_workspace_shows_the_source_and_model_it_was_trained_with(wind
     assert panel.model_kind.currentData() == cfg.kind == "vae"
     assert panel.latent_dim.value() == cfg.latent_dim == 16
     assert panel.image_size.currentText() == str(cfg.image_size)
+
+
+def test_after_stop_the_progress_shows_how_far_the_plan_got(window, qtbot):
+    s, panel = window.session, window.model_panel
+    set_options(window, epochs=30)
+    panel.set_source("demo:sprites?n=200")
+    reports = []
+    s.epoch_finished.connect(lambda r: (reports.append(r.epoch), r.epoch == 2 and window.stop_training()))
+    with qtbot.waitSignal(window.runner.stopped, timeout=LONG):
+        window.start_training()
+    ws = s.workspace
+    assert ws.train_status == "cancelled" and 2 <= ws.train_state.epoch < 30
+    share = panel.progress.value() / panel.progress.maximum()
+    assert abs(share - ws.train_state.epoch / 30) < 0.02  # 2 of 30 reads 7 %, not 100 %
+    assert "stopped" in panel.progress_text.text()

@@ -15,7 +15,7 @@ from PySide6.QtWidgets import (
 
 from latent_explorer.data.sources import describe_source, source_spec
 from latent_explorer.session.session import Session
-from latent_explorer.session.training import resume_problem
+from latent_explorer.session.training import PLAN_DONE, resume_problem
 from latent_explorer.infra.tasks import Progress
 from latent_explorer.gui.docks.loss_plot import LossPlot, curve_legend
 from latent_explorer.gui.render.pixmaps import grid, scaled_pixmap
@@ -308,7 +308,7 @@ class ModelPanel(QWidget):
             self.progress.setValue(0)
             self.progress_text.setText("the images are mapped by their pixels: Train learns a model of them")
         elif ws.train_state is not None:
-            self.progress.setValue(self.progress.maximum())
+            self.progress.setValue(round(self._share_done(ws) * self.progress.maximum()))
             self.progress_text.setText(ws.train_message or ws.train_status)
         else:
             self.progress.setValue(self.progress.maximum())
@@ -324,6 +324,16 @@ class ModelPanel(QWidget):
             for k, v in self.session.diagnostics()
         )
         self.diagnostics.setText(f"<table>{rows}</table>")
+
+    @staticmethod
+    def _share_done(ws) -> float:
+        """How much of the planned training is done: all of it once finished or stopped early,
+        else epochs done of those planned (7 of 30 after a Stop at epoch 7)."""
+        history = ws.train_state.history
+        if ws.train_status in PLAN_DONE or not history:
+            return 1.0 if ws.train_status in PLAN_DONE else 0.0
+        planned = history[-1].get("epochs") or ws.train_state.epoch
+        return min(1.0, ws.train_state.epoch / max(1, planned))
 
     def _show_trained_options(self, ws) -> None:
         """The source and model settings the workspace was trained with (Train again, or
