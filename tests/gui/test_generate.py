@@ -106,19 +106,29 @@ def test_interpolation_film_strip_path_and_gif(window, qtbot, saved_digits_works
     assert along < straight and f"{straight} of 12 steps off the data" in tab.summary.text()
 
 
-def test_sampling_fills_a_grid_and_the_map(window, qtbot, saved_digits_workspace):
+def test_sampling_fills_a_grid_and_the_map(window, qtbot, saved_digits_workspace, tmp_path):
     opened(window, saved_digits_workspace)
     gen, tab = window.generate, window.generate.panel.sample
     gen.panel.setCurrentWidget(tab)
     tab.n.setValue(9)
+    tab.seed.setValue(3)
     with finished(qtbot, window, "samples"):
         tab.go.click()
     assert tab.grid.count() == 9 and len({f.tobytes() for f in icons(tab.grid)}) == 9
     markers = gen.overlays.drawn("samples")
     assert markers.shape == (9, 2)
     assert tab.note.text().startswith("auto:")  # this VAE's latents left N(0, I): a fitted density
+    assert "Gaussian mixture (chosen by auto)" in tab.summary.text()
     click_item(qtbot, tab.grid, 4)
     assert np.allclose(np.column_stack(gen.overlays.ring.getData())[0], markers[4])
+    # Reopened, the tab says what drew the samples on screen, not what its widgets held before.
+    tab.n.setValue(20)
+    tab.prior.setCurrentIndex(tab.prior.findData("normal"))
+    window.session.open(window.session.save(tmp_path / "samples.lexp"))
+    with finished(qtbot, window, RESTORE):
+        QApplication.processEvents()
+    assert tab.grid.count() == 9 and (tab.n.value(), tab.seed.value(), tab.prior.currentData()) == (9, 3, "auto")
+    assert "chosen by auto" in tab.summary.text() and tab.note.text().startswith("auto:")
 
 
 def test_arithmetic_shows_result_and_neighbours(window, qtbot, saved_digits_workspace):

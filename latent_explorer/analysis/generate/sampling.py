@@ -83,7 +83,8 @@ def fit_density_task(latents, seed: int = 0, cancel: CancelToken | None = None) 
     for i, c in enumerate(choices):
         if cancel is not None:
             cancel.raise_if_cancelled()
-        yield Progress(i, len(choices), f"fitting a {c}-component density")
+        yield Progress(i, len(choices), f"trying {c} of {', '.join(map(str, choices))} density components "
+                                        "(the best by BIC is kept)")
         gm = GaussianMixture(c, covariance_type="full", reg_covar=reg, random_state=seed, max_iter=200)
         gm.fit(z)
         bic[c] = float(gm.bic(z))

@@ -199,17 +199,31 @@ class SampleTab(_Tab):
         if r is None:
             self.summary.setText("")
             return
+        self._show_inputs(shown.inputs)
         what = "N(0, T²I)" if r.prior == "normal" else f"a {r.n_components}-component Gaussian mixture"
+        if shown.inputs.get("prior") == "auto":
+            what += " (chosen by auto)"
         colour = "#c0392b" if r.n_off_data else "#2e8b57"
         self.summary.setText(f"{len(r)} samples from {what} at T = {r.temperature:g}: "
                              f"<b style='color:{colour}'>{r.n_off_data} off the data</b>")
+
+
+    def _show_inputs(self, inputs: dict) -> None:
+        """The settings that drew the samples on screen (a reopened workspace's too)."""
+        for key, set_value in (("n", self.n.setValue), ("temperature", self.temperature.setValue),
+                               ("seed", self.seed.setValue)):
+            if inputs.get(key) is not None:
+                set_value(inputs[key])
+        if (i := self.prior.findData(inputs.get("prior"))) >= 0:
+            self.prior.setCurrentIndex(i)
 
 
 class ArithmeticTab(_Tab):
     def __init__(self) -> None:
         super().__init__("arithmetic")
         lay = self.layout_
-        lay.addWidget(_hint("A − B + C: e.g. a thick 7 − a thin 7 + a thin 1 ≈ a thick 1. "
+        lay.addWidget(_hint("A − B + C: what A has that B lacks, added to C — e.g. a sunlit wall − "
+                            "the same wall in shade + another shaded scene ≈ that scene sunlit. "
                             "A lassoed group counts as its mean latent."))
         row = QHBoxLayout()
         self.operands = [OperandButton(f"arithmetic.{x}", x.upper(), PICK_TIP, side=56) for x in "abc"]
