@@ -19,7 +19,8 @@ STRENGTH_LIMIT = 3.0  # spreads either way
 
 @dataclass(frozen=True)
 class Edit:
-    """The image ``origin`` moved by ``strengths`` (one per direction, in spreads)."""
+    """The image ``origin`` (−1: an image from outside the data) moved by ``strengths`` (one per
+    direction, in spreads)."""
 
     origin: int
     origin_latent: np.ndarray
@@ -27,6 +28,7 @@ class Edit:
     strengths: np.ndarray
     origin_position: np.ndarray | None
     position: np.ndarray | None
+    name: str | None = None  # an image from outside the data: its file name
 
     @property
     def is_identity(self) -> bool:
@@ -67,7 +69,9 @@ class Steering:
             if lat is not None and s.map is not None and len(s.map) == len(lat.mean):
                 from latent_explorer.session.map_decoder import MapDecoder
 
-                self._decoder = MapDecoder(s.model, lat.mean, s.projection)
+                images = s.dataset.images if s.has_images else None
+                self._decoder = MapDecoder(s.model, lat.mean, s.projection, images=images,
+                                           held_out=s.workspace.val_idx)
         return self._decoder
 
     def _on_workspace(self, ws) -> None:
@@ -138,6 +142,16 @@ class Steering:
         self.edit = Edit(int(index), z0, z0.copy(), np.zeros(len(self.directions)), None, None)
         self._update(self.edit.strengths)
 
+    def set_origin_latent(self, latent, name: str = "your image") -> None:
+        """Start editing an image that is not in the data (a query by example): its latent (D,)."""
+        z0 = np.asarray(latent, np.float64).ravel()
+        ws = self.session.workspace
+        if ws is None or ws.latents is None or z0.shape != (ws.latents.mean.shape[1],):
+            raise UserError("that latent does not belong to this workspace's model")
+        self._undo.clear()
+        self.edit = Edit(-1, z0, z0.copy(), np.zeros(len(self.directions)), None, None, name)
+        self._update(self.edit.strengths)
+
     def set_strength(self, which: int, value: float) -> None:
         if self.edit is None:
             raise UserError("select an image to edit first")
@@ -175,9 +189,10 @@ class Steering:
         origin_pos = pos = None
         dec = self.decoder
         if dec is not None:
-            origin_pos = np.asarray(self.session.map[e.origin], np.float64)
+            origin_pos = (dec.place(e.origin_latent)[0].astype(np.float64) if e.origin < 0  # from outside the data
+                          else np.asarray(self.session.map[e.origin], np.float64))
             pos = origin_pos if not np.any(strengths) else dec.place(latent)[0].astype(np.float64)
-        self.edit = Edit(e.origin, e.origin_latent, latent, strengths, origin_pos, pos)
+        self.edit = Edit(e.origin, e.origin_latent, latent, strengths, origin_pos, pos, e.name)
         self.edit_changed.emit(self.edit)
 
     def render(self, edit: Edit | None = None) -> np.ndarray:
@@ -193,7 +208,7 @@ class Steering:
         if self.edit is not None:
             self.edit = Edit(self.edit.origin, self.edit.origin_latent, self.edit.latent,
                              np.append(self.edit.strengths, 0.0), self.edit.origin_position,
-                             self.edit.position)
+                             self.edit.position, self.edit.name)
         self._store()
         self.directions_changed.emit(self.directions)
         return len(self.directions) - 1
@@ -215,7 +230,7 @@ class Steering:
         e = self.edit
         if e is None:
             raise UserError("select and edit an image first")
-        point = KeptPoint(name or f"edit of #{e.origin}", e.latent.copy(), e.position,
+        point = KeptPoint(name or (f"edit of #{e.origin}" if e.origin >= 0 else f"edit of {e.name}"), e.latent.copy(), e.position,
                           {"origin": e.origin, "strengths": [float(s) for s in e.strengths]})
         self.kept.append(point)
         self._store()

@@ -101,3 +101,26 @@ def test_points_without_a_place_are_left_out_and_bad_positions_explained(digits)
         inverse.inverse(np.zeros((4, 3)))
     with pytest.raises(UserError):
         InverseMap(latents, embedding[:10])
+
+
+def test_a_hole_decodes_as_if_its_points_were_not_there(digits):
+    """What calibrating the confidence relies on (`analysis.maps.confidence`): a position can be
+    decoded without the points near it, exactly as a map fitted without them would."""
+    latents, _ = digit_latents(digits, N)
+    proj = Projection("pca", 2)
+    proj.fit(latents)
+    inverse = InverseMap.for_projection(proj, latents)
+    y, i = proj.embedding_, 7
+    radius = 3 * inverse.map_spacing
+    kept = np.linalg.norm(y - y[i], axis=1) > radius
+    without = InverseMap(latents[kept], y[kept], linear=proj.linear_inverse())
+    f, ref = inverse.features(y[[i, i]], hole=[radius, -1]), without.features(y[i])
+    np.testing.assert_allclose(f.latents[0], ref.latents[0], rtol=1e-5, atol=1e-5)
+    assert f.r_map[0] * inverse.map_spacing == pytest.approx(ref.r_map[0] * without.map_spacing)
+    assert f.r_lat[0] * inverse.latent_spacing == pytest.approx(ref.r_lat[0] * without.latent_spacing, rel=1e-4)
+    assert f.r_map[1] == 0 and f.r_lat[1] < 1e-3  # no hole: the point's own latent
+    part = inverse.subset(np.flatnonzero(kept))
+    np.testing.assert_allclose(part.features(y[i]).latents, ref.latents, rtol=1e-5, atol=1e-5)
+    assert not inverse.calibrated
+    inverse.confidence = lambda r_map, r_lat: np.full(len(r_map), 0.25)  # a calibration's predict
+    assert inverse.calibrated and np.all(inverse.inverse(y[:3])[1] == 0.25)

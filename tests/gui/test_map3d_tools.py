@@ -229,16 +229,17 @@ def test_hovering_empty_space_near_the_data_decodes_at_the_datas_depth(window, q
     assert len(spots) >= 10  # empty space with data drawn near it
     new = np.array([view.position_at(QPointF(x, y)) for x, y in spots])
     plane = np.array([view.camera.unproject(x * dpr, y * dpr, w, h) for x, y in spots])
-    _, c_new = decoder.latent_at(new)
-    _, c_plane = decoder.latent_at(plane)
-    assert np.median(c_new) > np.median(c_plane) + 0.15 and (c_new > c_plane).mean() > 0.7
-    x, y = spots[int(np.argmax(c_new - c_plane))]
+    # how far from the nearest data point, in typical map spacings: near the data at its depth
+    r_new, r_plane = (decoder.inverse_map.features(p).r_map for p in (new, plane))
+    assert np.median(r_new) < 0.8 * np.median(r_plane) and (r_new < r_plane).mean() > 0.7
+    x, y = spots[int(np.argmax(r_plane - r_new))]
     with qtbot.waitSignal(window.preview.decoded_shown, timeout=LONG) as shown:
         hover(canvas, QPoint(int(x), int(y)))
     position = shown.args[0]
     (sx, sy), = on_screen(view, position)
     assert (sx, sy) == pytest.approx((int(x), int(y)), abs=0.01)  # under the cursor
-    assert window.preview.last_confidence > decoder.latent_at(plane[None, spots.index((x, y))])[1][0]
+    r_hovered = decoder.inverse_map.features(np.asarray(position)[None]).r_map[0]
+    assert r_hovered < decoder.inverse_map.features(plane[None, spots.index((x, y))]).r_map[0]
 
 
 def test_export_map_picture_while_3d_shows_is_the_3d_map(window, qtbot, saved_digits_workspace, tmp_path):

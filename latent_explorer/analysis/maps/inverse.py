@@ -7,11 +7,16 @@ one nearest-neighbour distance from their true latents, as well as Gaussian-kern
 local-linear interpolation did. On a PCA map the exact linear inverse carries the blend: only each
 latent's part off the PCA plane is interpolated, so positions between points move linearly.
 
-Confidence = g(distance from the position to the nearest embedded point / typical map spacing)
-× g(distance from the produced latent to the nearest data latent / typical latent spacing), with
-g(r) = exp(−½ (r / reach)²): 1 on a data point, low away from the data in the map *or* where a
-blend of distant latents lands off the data in the latent space."""
+Every position has two features (`features`): r_map, its distance to the nearest embedded point
+in map spacings, and r_lat, the produced latent's distance to the nearest data latent in latent
+spacings. The confidence is a function of them: a calibrated probability when one has been set
+(`analysis.maps.confidence`, which needs the images and a decoder), else `uncalibrated_confidence`
+— g(r_map) × g(r_lat), g(r) = exp(−½ (r / reach)²): 1 on a data point and falling away from it,
+but not a probability of anything (with precomputed embeddings there is nothing to check it on)."""
 from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -42,16 +47,21 @@ class _NearestLatent:
         self.latents = np.ascontiguousarray(latents, np.float32)
         self.squared = np.einsum("nd,nd->n", self.latents, self.latents)
 
-    def distance(self, queries: np.ndarray, exclude: np.ndarray | None = None) -> np.ndarray:
-        """(M,) distances; ``exclude`` (M,) indexes a data latent each query must skip."""
+    def distance(self, queries: np.ndarray, exclude=None) -> np.ndarray:
+        """(M,) distances; ``exclude``: the data latents each query must skip, as (M,) indexes
+        (-1: none) or M arrays of indexes."""
         q = np.asarray(queries, np.float32)
         out = np.empty(len(q))
         rows = max(1, self.CHUNK // len(self.latents))
         for start in range(0, len(q), rows):
             block = q[start : start + rows]
             score = self.squared - 2.0 * (block @ self.latents.T)  # |z|² − 2 z·q, per row
-            if exclude is not None:
-                score[np.arange(len(block)), exclude[start : start + rows]] = np.inf
+            if isinstance(exclude, np.ndarray):
+                skip = exclude[start : start + rows]
+                score[np.flatnonzero(skip >= 0), skip[skip >= 0]] = np.inf
+            elif exclude is not None:
+                for row, skip in enumerate(exclude[start : start + rows]):
+                    score[row, skip] = np.inf
             best = self.latents[np.argmin(score, axis=1)]
             out[start : start + rows] = np.linalg.norm(best - block, axis=1)  # exact, no cancellation
         return out
@@ -62,13 +72,26 @@ class _NearestLatent:
         return _median_positive(self.distance(self.latents[idx], exclude=idx))
 
 
+@dataclass(frozen=True)
+class InverseFeatures:
+    """What a confidence is computed from, for M positions."""
+
+    latents: np.ndarray  # (M, D) float32, the produced latents
+    r_map: np.ndarray  # (M,) distance to the nearest embedded point / map spacing
+    r_lat: np.ndarray  # (M,) distance from the latent to the nearest data latent / latent spacing
+
+
 class InverseMap:
     """Fitted from data ``latents`` (N, D) and their map ``embedding`` (N, k); ``linear`` is
     (mean (D,), components (k, D)) for a PCA map. Rows of the embedding that are not finite
-    (points UMAP could not place) are left out. Indexes are built once, here."""
+    (points UMAP could not place) are left out. Indexes are built once, here.
+
+    ``confidence``: (r_map, r_lat) → probabilities, e.g. a fitted `confidence.Calibration`'s
+    ``predict``; None (the default) uses `uncalibrated_confidence`. Settable later."""
 
     def __init__(
-        self, latents, embedding, k: int = 8, linear: tuple | None = None, reach: float = 2.0
+        self, latents, embedding, k: int = 8, linear: tuple | None = None, reach: float = 2.0,
+        confidence: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
     ) -> None:
         z = np.asarray(latents, np.float64)
         y = np.asarray(embedding, np.float64)
@@ -81,6 +104,8 @@ class InverseMap:
         if len(z) < 2:
             raise UserError("Decoding a map needs at least 2 placed points")
         self.dim = y.shape[1]
+        self.placed = placed  # (N,) the fitted rows that have a place, in the caller's numbering
+        self.confidence = confidence
         self.k = int(min(max(1, k), len(z) - 1))
         self.reach = float(reach)
         self._map_tree = cKDTree(y)
@@ -103,6 +128,14 @@ class InverseMap:
             raise UserError(f"The {projection.name} map has not been computed yet")
         return cls(latents, projection.embedding_, linear=projection.linear_inverse(), **kwargs)
 
+    def subset(self, rows) -> InverseMap:
+        """The same map over some of its placed points (``rows`` in the caller's numbering), with
+        its own spacings and the uncalibrated confidence: calibrating on a sample of a big map."""
+        at = (np.cumsum(self.placed) - 1)[np.asarray(rows, np.int64)]
+        y = self._map_tree.data[at]
+        z = self._values[at] + (0.0 if self._linear is None else self._linear[0] + y @ self._linear[1])
+        return InverseMap(z, y, k=self.k, linear=self._linear, reach=self.reach)
+
     @property
     def bounds(self) -> tuple[np.ndarray, np.ndarray]:
         """Lowest and highest corner of the embedded points."""
@@ -119,6 +152,27 @@ class InverseMap:
     def inverse(self, positions) -> tuple[np.ndarray, np.ndarray]:
         """Positions (M, k) → (latents (M, D) float32, confidence (M,) float32 in [0, 1]).
         A single position (k,) is treated as (1, k)."""
+        f = self.features(positions)
+        return f.latents, self.confidence_of(f)
+
+    @property
+    def calibrated(self) -> bool:
+        return self.confidence is not None
+
+    def confidence_of(self, features: InverseFeatures) -> np.ndarray:
+        fn = self.confidence or self.uncalibrated_confidence
+        return np.clip(fn(features.r_map, features.r_lat), 0.0, 1.0).astype(np.float32)
+
+    def uncalibrated_confidence(self, r_map, r_lat) -> np.ndarray:
+        """The fallback: 1 on a data point, falling with both distances; not a probability."""
+        return np.exp(-0.5 * np.square(np.asarray(r_map) / self.reach)
+                      - 0.5 * np.square(np.asarray(r_lat) / self.reach))
+
+    def features(self, positions, hole=None) -> InverseFeatures:
+        """The latents at positions (M, k) and their distances from the data. ``hole`` (M,) or
+        a scalar: embedded points within that distance of each position are treated as absent
+        (negative: none) — 0 decodes a data point's own position as if the point had never been
+        there, larger values simulate a position that far from the data (calibration)."""
         p = np.asarray(positions, np.float64)
         if p.ndim == 1:
             p = p[None, :]
@@ -126,7 +180,20 @@ class InverseMap:
             raise UserError(f"Positions must be (M, {self.dim}), got {np.shape(positions)}")
         if not np.isfinite(p).all():
             raise UserError("Positions contain NaN or infinite values")
-        dist, idx = self._map_tree.query(p, k=self.k + 1)
+        gone = None
+        if hole is None:
+            dist, idx = self._map_tree.query(p, k=self.k + 1)
+        else:
+            hole = np.broadcast_to(np.asarray(hole, np.float64), (len(p),))
+            count = np.zeros(len(p), np.int64)
+            some = hole >= 0
+            if some.any():
+                count[some] = self._map_tree.query_ball_point(p[some], hole[some], return_length=True)
+            count = np.minimum(count, len(self._values) - self.k - 1)  # k + 1 points always remain
+            dist, idx = self._map_tree.query(p, k=self.k + 1 + int(count.max()))
+            gone = [idx[m, : count[m]] for m in range(len(p))]
+            cols = count[:, None] + np.arange(self.k + 1)
+            dist, idx = np.take_along_axis(dist, cols, 1), np.take_along_axis(idx, cols, 1)
         radius = dist[:, -1:]
         near = np.maximum(dist[:, :-1], 1e-12 * self.map_spacing)
         weights = np.square(np.maximum(radius - near, 0.0) / (radius * near))
@@ -137,9 +204,6 @@ class InverseMap:
         if self._linear is not None:
             mean, components = self._linear
             out += mean + p @ components
-        off_latents = self._nearest_latent.distance(out)
-        confidence = np.exp(
-            -0.5 * np.square(dist[:, 0] / (self.reach * self.map_spacing))
-            - 0.5 * np.square(off_latents / (self.reach * self.latent_spacing))
-        )
-        return out.astype(np.float32), confidence.astype(np.float32)
+        off = self._nearest_latent.distance(out, exclude=gone)
+        return InverseFeatures(out.astype(np.float32), dist[:, 0] / self.map_spacing,
+                               off / self.latent_spacing)
