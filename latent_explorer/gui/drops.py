@@ -1,6 +1,7 @@
-"""What a file dropped onto the window opens: a folder becomes the training source, a workspace
-(.lexp) opens, precomputed embeddings (.npy/.csv) load and map, a TorchScript model (.pt/.ts)
-opens the import dialog with it as the decoder. Anything else is refused while it is dragged
+"""What a file dropped onto the window opens: a folder is mapped and becomes the training source,
+a workspace (.lexp) opens, precomputed embeddings (.npy/.csv) load and map, a TorchScript model
+(.pt/.ts) opens the import dialog with it as the decoder, and an image is found on the map of a
+model with an encoder (query by example; without one, its folder opens). Anything else is refused while it is dragged
 (the cursor says so), so a drop never does something unexpected."""
 from __future__ import annotations
 
@@ -15,13 +16,14 @@ IMAGES = (".png", ".jpg", ".jpeg", ".bmp", ".gif", ".tif", ".tiff", ".webp")
 
 
 def kind_of(path: str) -> str | None:
-    """"folder", "workspace", "embeddings", "model", or None for what cannot be dropped."""
+    """"folder", "workspace", "embeddings", "model", "image", or None for what cannot be dropped."""
     if os.path.isdir(path):
         return "folder"
     ext = os.path.splitext(path)[1].lower()
     if not os.path.isfile(path):
         return None
-    for kind, exts in (("workspace", WORKSPACE), ("embeddings", EMBEDDINGS), ("model", TORCHSCRIPT)):
+    for kind, exts in (("workspace", WORKSPACE), ("embeddings", EMBEDDINGS), ("model", TORCHSCRIPT),
+                       ("image", IMAGES)):
         if ext in exts:
             return kind
     return None
@@ -41,11 +43,11 @@ def open_from_outside(window: WindowServices, paths: list[str]) -> None:
     can be opened is; an image opens its folder as the source (the others are named)."""
     for path in paths:
         path = os.path.abspath(path)
+        if kind_of(path) == "image":  # the window has no model yet: the image's folder
+            window.files.open_folder(os.path.dirname(path))
+            return
         if kind_of(path) is not None:
             open_dropped(window, path)
-            return
-        if os.path.isfile(path) and os.path.splitext(path)[1].lower() in IMAGES:
-            window.files.open_folder(os.path.dirname(path))
             return
     window.show_error("Cannot open", "None of these can be opened: " + ", ".join(paths)
                       + " (a workspace .lexp, a folder of images, an image or embeddings .npy/.csv)")
@@ -61,6 +63,12 @@ def open_dropped(window: WindowServices, path: str) -> None:
         window.model_panel.open_embeddings(path)
     elif kind == "model":
         window.model_panel.choose_model().decoder.setText(path)
+    elif kind == "image":
+        model = window.session.model
+        if model is not None and model.has_encoder:
+            window.queries.find(path)
+        else:
+            window.files.open_folder(os.path.dirname(path))
 
 
 __all__ = ["dropped_path", "kind_of", "open_dropped"]

@@ -26,6 +26,7 @@ from latent_explorer.gui.docks.insights_panel import InsightsPanel
 from latent_explorer.gui.map2d.toolbar import MapToolbar
 from latent_explorer.gui.map_stack import MapStack
 from latent_explorer.gui.actions.model_actions import ModelActions
+from latent_explorer.gui.actions.query_actions import QueryActions
 from latent_explorer.gui.docks.model_panel import ModelPanel
 from latent_explorer.gui.docks.preview import PreviewPanel
 from latent_explorer.gui import first_run
@@ -82,6 +83,7 @@ class MainWindow(QMainWindow):
         self.insights.clusters_requested.connect(self.insight_actions.find_clusters)
         self.generate = GenerateActions(self)
         self.model_actions = ModelActions(self)
+        self.queries = QueryActions(self)
         self.preview_dock.raise_()
         self.hover_label = QLabel()
         self.hover_label.setMinimumWidth(360)
@@ -148,6 +150,7 @@ class MainWindow(QMainWindow):
         folder = self._action(m, "Open &folder…", self.model_panel.choose_folder, "Ctrl+Shift+O",
                               "map a folder of images at once, then train a model on it")
         self.model_actions.build(m, folder)
+        self.queries.build(m, self.model_actions.first_action)
         m.addSeparator()
         self.save_action = self._action(m, "&Save", self.save, QKeySequence.StandardKey.Save)
         self.save_as_action = self._action(m, "Save &As…", self.save_as, "Ctrl+Shift+S")

@@ -22,6 +22,7 @@ class WindowServices(Protocol):
     runner: TaskRunner
     settings: Any  # gui.settings.AppSettings
     files: Any  # gui.actions.file_actions.FileActions
+    queries: Any  # gui.actions.query_actions.QueryActions
     model_panel: Any  # gui.docks.model_panel.ModelPanel
     insights: Any  # gui.docks.insights_panel.InsightsPanel
     insights_dock: QDockWidget

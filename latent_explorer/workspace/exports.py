@@ -1,5 +1,5 @@
 """Files for other tools: map coordinates and selections as CSV (with image paths and labels)
-or .npy, written atomically."""
+or .npy, and images as PNG, written atomically."""
 from __future__ import annotations
 
 import csv
@@ -54,4 +54,18 @@ def write_selection(target, indices, dataset, embedding: np.ndarray | None = Non
     rows = ([int(i), *_meta(dataset, int(i)), *([] if embedding is None else
              (f"{v:.6g}" for v in embedding[i]))] for i in idx)
     atomic_write_bytes(target, _rows_csv(["index", "path", "label", *axes], rows))
+    return target
+
+
+def write_png(target, image: np.ndarray) -> Path:
+    """An image (uint8 (H, W, C), C = 1 or 3) as a PNG file, written atomically."""
+    from PIL import Image
+
+    target = Path(target)
+    if target.suffix.lower() != ".png":
+        raise UserError(f"save the image as .png, not '{target.suffix or target.name}'")
+    img = np.asarray(image, np.uint8)
+    buf = io.BytesIO()
+    Image.fromarray(img[..., 0] if img.ndim == 3 and img.shape[2] == 1 else img).save(buf, "PNG")
+    atomic_write_bytes(target, buf.getvalue())
     return target

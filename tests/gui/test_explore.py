@@ -3,7 +3,7 @@ selected image and move its point, undo, keeping an edit as a new point."""
 from __future__ import annotations
 
 import numpy as np
-from PySide6.QtCore import QPointF
+from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
 from .helpers import LONG, Heartbeat, hover
@@ -43,7 +43,7 @@ def test_hovering_empty_space_decodes_it_with_a_confidence(window, qtbot, saved_
     conf_a = preview.last_confidence
     assert 0.0 <= conf_a <= 1.0 and "confidence" in preview.decoded_caption.text()
     # a data point's own position decodes (almost) to its reconstruction: confidence near 1
-    index = next(i for i in range(50) if view.index_at(view.scene_pos_of(i)) == i)
+    index = next(i for i in range(50) if view.index_at(view.mapToScene(view.widget_pos_of(i))) == i)  # as hovered
     with qtbot.waitSignal(preview.decoded_shown, timeout=LONG):
         preview.show_position(window.session.map[index])
     assert preview.last_confidence > 0.9
@@ -231,8 +231,34 @@ def test_colour_by_reconstruction_error_shows_a_colour_bar(window, qtbot, saved_
     lo, hi = view.colour_bar.levels()
     err = window.session.workspace.latents.recon_error
     assert lo >= err.min() and hi <= err.max() and hi > lo
+    assert view.colour_bar_label.isVisible() and "error" in view.colour_bar_label.text.lower()
     combo.setCurrentIndex(0)
     assert view.legend.isVisible() and not view.colour_bar.isVisible()
+    assert not view.colour_bar_label.isVisible() and view.colour_bar_label.text == ""
+
+
+def test_the_legend_toggles_a_group_by_its_text_marks_it_and_keeps_off_the_points(window, qtbot, saved_digits_workspace):
+    opened(window, saved_digits_workspace)
+    view, s = window.map_view, window.session
+    qtbot.waitUntil(lambda: view.legend.isVisible() and len(view.legend.items) == 10 and view.legend.settled,
+                    timeout=LONG)
+    _sample, label = view.legend.items[3]
+    assert "✓" in label.text and all(view.legend.shown())
+    three = int(np.flatnonzero(s.labels == 3)[0])
+    text_at = view.mapFromScene(label.sceneBoundingRect().center())
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=text_at)
+    assert view.legend.shown()[3] is False and "✗" in label.text  # a click on the text, not the dot
+    assert view.index_at(view.scene_pos_of(three)) != three  # a hidden group cannot be picked
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=text_at)
+    assert view.legend.shown()[3] is True and "✓" in label.text
+    # It sits in the corner where it hides the fewest points: never more than the usual top right.
+    box = view.legend.item.sceneBoundingRect()
+    under = sum(box.contains(view.scene_pos_of(i)) for i in range(view.point_count()))
+    vb = view.plotItem.vb.sceneBoundingRect()
+    top_right = box.translated(vb.right() - 8 - box.right(), vb.top() + 8 - box.top())
+    under_top_right = sum(top_right.contains(view.scene_pos_of(i)) for i in range(view.point_count()))
+    print(f"points under the legend: {under} in the {view.legend.corner} corner, {under_top_right} top right")
+    assert under <= 0.5 * under_top_right
 
 
 def test_a_click_replaces_a_lasso_group_and_clear_selection_forgets_both(window, qtbot, saved_digits_workspace):

@@ -34,6 +34,22 @@ def test_window_opens_with_menus_and_an_empty_map(window):
     assert "Qt " in text and "torch " in text and "PySide6" in text
 
 
+def test_empty_image_boxes_paint_their_own_background(window):
+    """An empty Original, Reconstruction or Under-the-cursor box showed whatever the screen held
+    there before (other widgets' pixels, random streaks): each must paint all of its pixels."""
+    from PySide6.QtGui import QImage
+
+    preview = window.preview
+    for box in (preview.original, preview.reconstruction, preview.decoded):
+        shot = box.grab().toImage().convertToFormat(QImage.Format.Format_RGB888)
+        rgb = np.frombuffer(shot.constBits(), np.uint8).reshape(shot.height(), shot.bytesPerLine())
+        rgb = rgb[:, : shot.width() * 3].reshape(shot.height(), shot.width(), 3).astype(int)
+        inner = rgb[4:-4, 4:-4]
+        background = (np.abs(inner - 0xF4).max(axis=2) <= 2).mean()
+        grey = (inner.max(axis=2) - inner.min(axis=2) <= 8).mean()  # the frame and the grey hint text
+        assert background > 0.8 and grey > 0.99, (background, grey)
+
+
 def test_train_map_select_save_and_reopen(window, qtbot, tmp_path):
     s, panel, view = window.session, window.model_panel, window.map_view
     set_options(window)

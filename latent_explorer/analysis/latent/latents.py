@@ -67,3 +67,16 @@ def reconstruct(model, dataset: Dataset, indices: np.ndarray) -> np.ndarray:
         if was_training:
             model.train(True)
     return decode_latents(model, mu.cpu().numpy())
+
+
+@torch.no_grad()
+def encode_images(model, images: np.ndarray) -> np.ndarray:
+    """Mean latents (M, D) float32 of uint8 images (M, H, W, C) the model's size."""
+    x = torch.from_numpy(np.array(np.asarray(images).transpose(0, 3, 1, 2))).float().div_(255.0)  # a writable copy
+    was_training = model.training
+    if was_training:
+        model.eval()
+    mu, _ = model.encode(x.to(_device_of(model)))
+    if was_training:
+        model.train(True)
+    return mu.float().cpu().numpy()

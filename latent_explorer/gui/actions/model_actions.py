@@ -17,6 +17,7 @@ class ModelActions:
     def __init__(self, window: WindowServices) -> None:
         self.window = window
         panel = window.model_panel
+        self.first_action = None  # File ▸ Open embeddings…, once built
         panel.resume_requested.connect(self.resume)
         panel.import_requested.connect(self.import_model)
 
@@ -36,6 +37,7 @@ class ModelActions:
         i = following.index(after) + 1
         before = following[i] if i < len(following) else None
         file_menu.insertActions(before, actions)
+        self.first_action = actions[0]
 
     def resume(self, epochs: int | None = None) -> TaskWorker | None:
         """Train the current model ``epochs`` more (None: finish its plan) in the worker."""

@@ -1,34 +1,34 @@
 """The preview dock: the selected image beside its reconstruction, with its error; below, the
-image decoded wherever the mouse is over empty map space, faded and outlined by how far that
-position is from the data (decoded in a worker, or at once where decoding is cheap; the newest
-position wins)."""
+image decoded wherever the mouse is over empty map space, faded and outlined by its confidence —
+the chance, calibrated on the workspace's held-out images, that it is what the model would show
+for an image lying there (`session.map_decoder.Decoded`) — decoded in a worker, or at once where
+decoding is cheap; the newest position wins."""
 from __future__ import annotations
 
 import numpy as np
 from PySide6.QtCore import Qt, QTimer, Signal
-from PySide6.QtWidgets import QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
+from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from latent_explorer.errors import UserError
 from latent_explorer.session.steering import Steering
 from latent_explorer.session.session import Session
 from latent_explorer.gui.threads.latest_worker import LatestOnlyWorker
+from latent_explorer.gui.docks.image_box import ImageBox
 from latent_explorer.gui.render.pixmaps import scaled_pixmap
 
 IMAGE_BOX = 160  # pixels per side of each shown image
+CONFIDENCE_TIP = ("Confidence: the chance that this decoded image is what the model would show for an "
+                  "image lying at this spot of the map, as checked on your held-out images (calibrated "
+                  "on your images when the map is first decoded). Green from 50 %, orange from 10 %.")
+UNCALIBRATED_TIP = ("Confidence (uncalibrated): 100 % on a data point, falling with the distance from the "
+                    "data; not a probability — no images or decoder to check it on, or the check is "
+                    "still running.")
 CAPTION_EVERY_MS = 80
 INLINE_DECODE_MS = 8.0  # decodes cheaper than half a 60 Hz frame run in the GUI thread (latest_worker)
 
 
-def _image_label() -> QLabel:
-    label = QLabel()
-    label.setFixedSize(IMAGE_BOX + 8, IMAGE_BOX + 8)
-    label.setAlignment(Qt.AlignmentFlag.AlignCenter)
-    label.setFrameShape(QFrame.Shape.StyledPanel)
-    label.setStyleSheet("background: #f4f4f4; color: #888888")
-    # it paints every pixel (its style sheet has a background): a new image repaints only it,
-    # not the dock and window behind it — a third of what each hovered decode cost to show
-    label.setAttribute(Qt.WidgetAttribute.WA_OpaquePaintEvent)
-    return label
+def _image_label() -> ImageBox:
+    return ImageBox(IMAGE_BOX + 8)
 
 
 def faded(image: np.ndarray, confidence: float) -> np.ndarray:
@@ -106,7 +106,8 @@ class PreviewPanel(QWidget):
                 self.decoded.clear()
                 ws = self.session.workspace
                 no_decoder = ws is not None and not ws.has_decoder
-                self.decoded.setText("no decoder:\nthese points\ncannot be decoded" if no_decoder
+                self.decoded.setText("no model yet:\nTrain one, then\nthe map decodes" if ws is not None and ws.is_pixel_map
+                                     else "no decoder:\nthese points\ncannot be decoded" if no_decoder
                                      else "hover empty\nmap space\nto decode it")
                 self.decoded_caption.clear()
                 self._caption = ""
@@ -127,9 +128,14 @@ class PreviewPanel(QWidget):
             self._frame_colour = colour
             self.decoded.setStyleSheet(f"background: #f4f4f4; border: 3px solid {colour}")
         where = ", ".join(f"{v:.2f}" for v in p)
-        verdict = "on the data" if conf >= 0.5 else "near the data" if conf >= 0.1 else "far from the data: guesswork"
-        self._caption = (f"at ({where}) · confidence <b style='color:{colour}'>"
-                         f"{conf:.0%}</b> · {verdict}")
+        calibrated = result.calibrated
+        verdict = ("likely what lies here" if conf >= 0.5 else "a rough guess" if conf >= 0.1
+                   else "far from the data: guesswork")
+        self._caption = (f"at ({where}) · confidence{'' if calibrated else ' (uncalibrated)'} "
+                         f"<b style='color:{colour}'>{conf:.0%}</b> · {verdict}")
+        tip = CONFIDENCE_TIP if calibrated else UNCALIBRATED_TIP
+        if self.decoded_caption.toolTip() != tip:
+            self.decoded_caption.setToolTip(tip)
         if not self._caption_timer.isActive():
             self._show_caption()
         self.decoded_shown.emit(p)

@@ -237,8 +237,11 @@ class SlidersPanel(QWidget):
             self.origin_image.clear()
             self.edited_image.clear()
             return
-        label = self.steering.session.label_of(edit.origin)
-        self.title.setText(f"Editing image #{edit.origin}" + (f" — {label}" if label else ""))
+        if edit.origin < 0:
+            self.title.setText(f"Editing {edit.name}")
+        else:
+            label = self.steering.session.label_of(edit.origin)
+            self.title.setText(f"Editing image #{edit.origin}" + (f" — {label}" if label else ""))
         self.message.clear()
         if self.steering.decoder is None or self.steering.decoder.model is None:
             self.edited_image.setText("no decoder")

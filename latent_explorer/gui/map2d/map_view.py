@@ -14,7 +14,8 @@ from PySide6.QtWidgets import QWidget
 from latent_explorer.session.steering import Steering
 from latent_explorer.session.session import Session
 from latent_explorer.gui.map2d.hover_thumb import HoverThumb
-from latent_explorer.gui.map2d.scatter import legend_proxy, make_scatter_item, prepare_view
+from latent_explorer.gui.map2d.legend import MapLegend
+from latent_explorer.gui.map2d.scatter import make_scatter_item, prepare_view
 from latent_explorer.gui.map2d.selection_tools import SelectionTool
 from latent_explorer.gui.render.map_style import MAX_LEGEND, PALETTE, PICK_RADIUS, UNLABELLED, with_alpha
 
@@ -35,11 +36,8 @@ class MapView(pg.PlotWidget):
         self.setLabel("bottom", "PC 1")
         self.setLabel("left", "PC 2")
         self.setMinimumSize(320, 240)
-        self.legend = self.addLegend(offset=(-8, 8), brush=pg.mkBrush(255, 255, 255, 215),
-                                     pen=pg.mkPen("#cccccc"), labelTextSize="9pt")
         self.positions: np.ndarray | None = None
         self.colour_by = "label"
-        self._legend_proxies: list = []
         self._legend_entries: list = []  # (code, colour, text) of the legend shown or to show
         self._legend_timer = QTimer(self)
         self._legend_timer.setSingleShot(True)
@@ -47,6 +45,9 @@ class MapView(pg.PlotWidget):
         self.scatter = make_scatter_item(size_px=POINT_SIZE)
         prepare_view(self, self.scatter)
         self.plotItem.addItem(self.scatter)
+        self.legend = MapLegend(self, self.scatter, POINT_SIZE)
+        self.plotItem.vb.sigResized.connect(lambda _vb: self.legend.place(self.positions))
+        self.plotItem.vb.sigRangeChanged.connect(lambda *_a: self.legend.place(self.positions))
         self.selection_tool = SelectionTool(self, self.scatter)
         self.colour_map = pg.colormap.get("viridis")
         self.colour_bar = pg.ColorBarItem(colorMap=self.colour_map, interactive=False, width=12)
@@ -67,7 +68,9 @@ class MapView(pg.PlotWidget):
                                              brush=pg.mkBrush("#ffcc00"))
         self._kept = pg.ScatterPlotItem(size=POINT_SIZE + 10, symbol="star", pen=pg.mkPen("#000", width=1),
                                         brush=pg.mkBrush("#ff4fa3"))
-        for item in (self._edit_line, self._edit_head, self._kept):
+        self._query = pg.ScatterPlotItem(size=POINT_SIZE + 16, symbol="+", pen=pg.mkPen("#000", width=1.5),
+                                         brush=pg.mkBrush("#00c8ff"))  # an image found by example
+        for item in (self._edit_line, self._edit_head, self._kept, self._query):
             item.setZValue(12)
             self.plotItem.addItem(item, ignoreBounds=True)
         self.placeholder = pg.TextItem("Train a model or open a workspace to see its latent map",
@@ -90,7 +93,6 @@ class MapView(pg.PlotWidget):
 
     def set_map(self, positions: np.ndarray | None) -> None:
         self.legend.clear()
-        self._legend_proxies = []
         self.positions = None if positions is None else np.asarray(positions, np.float64)
         self._set_hover(-1)
         self._on_selection(-1)
@@ -118,6 +120,9 @@ class MapView(pg.PlotWidget):
 
         c = colouring(self.session, self.colour_by)
         self.colour_bar.setVisible(c.kind == "continuous")
+        self.colour_bar_label.setVisible(c.kind == "continuous")
+        if c.kind != "continuous":
+            self.colour_bar_label.setText("")  # not left beside the map, nor in its exported picture
         entries = []
         if c.kind == "continuous":
             lo, hi = c.range
@@ -139,21 +144,14 @@ class MapView(pg.PlotWidget):
         if legend_later:
             self.legend.clear()
             self.legend.setVisible(False)
-            self._legend_proxies = []
             self._legend_timer.start(LEGEND_AFTER_MS)
         else:
             self._fill_legend()
 
     def _fill_legend(self) -> None:
         self._legend_timer.stop()
-        self.legend.clear()
-        self._legend_proxies = []
-        for code, colour, text in self._legend_entries:
-            proxy = legend_proxy(self.scatter, code, colour, POINT_SIZE)
-            self._legend_proxies.append(proxy)
-            self.legend.addItem(proxy, text)
-        self.legend.setColumnCount(1 if len(self._legend_proxies) <= 12 else 2)
-        self.legend.setVisible(len(self._legend_proxies) > 1)
+        self.legend.fill(self._legend_entries)
+        QTimer.singleShot(0, self, lambda: self.legend.place(self.positions))  # laid out by then
 
     def set_colour_by(self, key: str) -> None:
         self.colour_by = key
@@ -161,8 +159,9 @@ class MapView(pg.PlotWidget):
 
     def name_axes(self, method: str) -> None:
         name = {"pca": "PC", "tsne": "t-SNE", "umap": "UMAP"}.get(method, method)
-        self.setLabel("bottom", f"{name} 1")
-        self.setLabel("left", f"{name} 2")
+        if self.plotItem.getAxis("bottom").labelText != f"{name} 1":  # a new label lays the plot out again
+            self.setLabel("bottom", f"{name} 1")
+            self.setLabel("left", f"{name} 2")
 
     def show_partial(self, positions: np.ndarray, method: str = "pca") -> None:
         """A ``method`` map still being optimised (or a model still training: "pca"): move the
@@ -187,6 +186,13 @@ class MapView(pg.PlotWidget):
         (x0, y0), (x1, y1) = edit.origin_position[:2], edit.position[:2]
         self._edit_line.setData([x0, x1], [y0, y1])
         self._edit_head.setData([x1], [y1])
+
+    def show_query(self, position) -> None:
+        """Mark where an image from outside the data lies (None: no mark)."""
+        if position is None:
+            self._query.setData([], [])
+        else:
+            self._query.setData([float(position[0])], [float(position[1])])
 
     def show_kept(self, kept) -> None:
         placed = [k for k in kept if k.position is not None]
