@@ -11,8 +11,8 @@ pytestmark = pytest.mark.slow
 
 def test_digits_vae_defaults_beat_the_target_and_match_pca(digits):
     reports = [
-        run_task(train_dataset(digits, TrainOptions(seed=seed, threads=1))).report for seed in range(3)
-    ]
+        run_task(train_dataset(digits, TrainOptions(seed=seed, threads=1))).report for seed in range(2)
+    ]  # two seeds: the suite stays under 20 minutes; the benchmark averages more
     knn = np.mean([r["knn_accuracy"] for r in reports])
     pca = np.mean([r["pca_knn_accuracy"] for r in reports])
     print(f"digits 5-NN: VAE {knn:.4f} vs PCA {pca:.4f}; per seed", [r["knn_accuracy"] for r in reports])
@@ -36,10 +36,10 @@ def test_real_photographs_latent_is_not_worse_than_pca(tmp_path):
     root = build_photo_folder(tmp_path / "photos", per_class=100)
     reports = [
         run_task(train_source(str(root), TrainOptions(seed=seed, epochs=60, threads=1))).report
-        for seed in range(5)
+        for seed in range(3)
     ]
     knn = np.mean([r["knn_accuracy"] for r in reports])
     pca = np.mean([r["pca_knn_accuracy"] for r in reports])
-    print(f"photos 5-NN: VAE {knn:.4f} vs PCA {pca:.4f}")
+    print(f"photos 5-NN: VAE {knn:.4f} vs PCA {pca:.4f}; per seed", [r["knn_accuracy"] for r in reports])
     assert reports[0]["labels"] == ["china", "flower"] and reports[0]["n_images"] == 200
     assert knn >= pca - 0.02
