@@ -23,7 +23,8 @@ def test_digits_vae_defaults_beat_the_target_and_match_pca(digits):
 
 
 def test_sprites_latent_holds_position_and_scale():
-    ws = run_task(train_source("demo:sprites", TrainOptions(seed=0, threads=1)))
+    # 16 epochs (1,200 steps), half the default: x, y R² 0.99, scale 0.76 — the bounds below hold
+    ws = run_task(train_source("demo:sprites", TrainOptions(seed=0, threads=1, epochs=16)))
     r = ws.report
     print("sprites linear R²", r["attribute_r2"], "10-NN R²", r["attribute_r2_knn"], "s", r["train_seconds"])
     assert r["image_size"] == 32
