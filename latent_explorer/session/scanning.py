@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from latent_explorer.errors import UserError
 from latent_explorer.infra.tasks import CancelToken, Progress, Task
 from latent_explorer.session.handover import Courier, SessionTasks, map_latents
 
@@ -19,8 +20,6 @@ def scan_in_session(session: SessionTasks, courier: Courier, source: str, image_
 
     dataset = yield from open_source(source, image_size, color, cancel)
     if not dataset.has_images:
-        from latent_explorer.errors import UserError
-
         raise UserError("these are precomputed embeddings, not images: Load maps them")
     yield from show_pixels(session, courier, dataset, 0, cancel)
     skipped = f" ({len(dataset.skipped):,} skipped)" if dataset.skipped else ""

@@ -31,7 +31,7 @@ def train_in_session(session: SessionTasks, courier: Courier, source: str, optio
         unknown = sorted(set(options) - set(fields))
         if unknown:
             raise UserError(f"unknown training option '{unknown[0]}'")
-        options = TrainOptions(**options).validate()
+        options = TrainOptions(**options)
     options.validate()
     dataset = yield from _relay(session, courier, open_source(source, options.image_size, options.color, cancel),
                                 "loading")

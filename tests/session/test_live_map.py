@@ -11,20 +11,9 @@ from latent_explorer.infra.tasks import run_task
 from latent_explorer.session.session import Session
 from latent_explorer.training import live
 from tests.photo_folder import build_photo_folder
+from tests.session.test_session import Queue
 
 OPTIONS = {"model": "ae", "latent_dim": 4, "image_size": 16, "epochs": 8}
-
-
-class Queue:
-    def __init__(self) -> None:
-        self.pending: list = []
-
-    def __call__(self, fn) -> None:
-        self.pending.append(fn)
-
-    def flush(self) -> None:
-        while self.pending:
-            self.pending.pop(0)()
 
 
 @pytest.fixture(scope="module")

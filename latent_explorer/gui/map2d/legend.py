@@ -18,6 +18,7 @@ CORNERS = {  # (legend's anchor point, the view's anchor point, offset sign)
     "bottom left": ((0, 1), (0, 1), (1, -1)),
 }
 SHOWN, HIDDEN = "✓", "✗"
+COUNT_SAMPLE = 20_000  # points counted per corner at most
 
 
 class MapLegend:
@@ -88,6 +89,8 @@ class MapLegend:
         lw, lh = self.item.width() + MARGIN, self.item.height() + MARGIN
         if width <= 0 or height <= 0 or x1 <= x0 or y1 <= y0:
             return self.corner
+        if len(positions) > COUNT_SAMPLE:  # it runs on every pan and zoom: a fixed sample counts as well
+            positions = positions[:: len(positions) // COUNT_SAMPLE]
         px = (positions[:, 0] - x0) / (x1 - x0) * width
         py = (y1 - positions[:, 1]) / (y1 - y0) * height  # from the top
         ok = np.isfinite(px) & np.isfinite(py)
