@@ -16,7 +16,6 @@ from PySide6.QtWidgets import (
 from latent_explorer.errors import UserError
 from latent_explorer.session.steering import Steering
 from latent_explorer.session.session import Session
-from latent_explorer.gui.map_atlas import AtlasLayer
 from latent_explorer.gui.dialogs.about import APP_TITLE, about_text
 from latent_explorer.gui.drops import dropped_path, open_dropped
 from latent_explorer.gui.actions.file_actions import FileActions
@@ -27,6 +26,7 @@ from latent_explorer.gui.map2d.toolbar import MapToolbar
 from latent_explorer.gui.map_stack import MapStack
 from latent_explorer.gui.actions.model_actions import ModelActions
 from latent_explorer.gui.actions.query_actions import QueryActions
+from latent_explorer.gui.actions.view_actions import ViewActions
 from latent_explorer.gui.docks.model_panel import ModelPanel
 from latent_explorer.gui.docks.preview import PreviewPanel
 from latent_explorer.gui import first_run
@@ -90,7 +90,8 @@ class MainWindow(QMainWindow):
         self.points_label = QLabel()
         self.statusBar().addPermanentWidget(self.hover_label)
         self.statusBar().addPermanentWidget(self.points_label)
-        self.atlas = AtlasLayer(self.map_view.plotItem, self.steering, self.map_view3d)
+        self.views = ViewActions(self)
+        self.atlas = self.views.atlas
         self.map_toolbar = MapToolbar(self)
         self.addToolBar(self.map_toolbar)
         self.map_toolbar.compute_requested.connect(self.compute_map)
@@ -167,18 +168,9 @@ class MainWindow(QMainWindow):
         m.addSeparator()
         self._action(m, "&Clear selection", self.clear_selection, "Ctrl+Shift+A",
                      "forget the clicked image and the lasso or box selection")
-        m = bar.addMenu("&View")
-        self.fullscreen_action = self._action(m, "&Full screen", self._toggle_full_screen, "F11")
-        self.fullscreen_action.setCheckable(True)
-        self.atlas_action = self._action(m, "Decoded &atlas", self.atlas.set_enabled, "Ctrl+D",
-                                         "tile decoded images over the map; refines as you zoom")
-        self.atlas_action.setCheckable(True)
-        m.addSeparator()
-        m.addAction(self.model_dock.toggleViewAction())
-        m.addAction(self.preview_dock.toggleViewAction())
-        m.addAction(self.sliders_dock.toggleViewAction())
-        m.addAction(self.insights_dock.toggleViewAction())
-        m.addAction(self.generate.dock.toggleViewAction())
+        self.views.build(bar.addMenu("&View"), [self.model_dock, self.preview_dock, self.sliders_dock,
+                                                 self.insights_dock, self.generate.dock])
+        self.atlas_action = self.views.atlas_action
         m = bar.addMenu("&Help")
         self._action(m, "Open the &Digits Demo", lambda: first_run.open_demo(self))
         self._action(m, "&About Latent Explorer", self.show_about)
@@ -346,9 +338,6 @@ class MainWindow(QMainWindow):
         self.setWindowTitle(f"{self.session.title}[*] — {APP_TITLE}")
         self.setWindowModified(self.session.dirty)
 
-    def _toggle_full_screen(self, on: bool) -> None:
-        self.showFullScreen() if on else self.showNormal()
-
     def show_about(self) -> None:
         QMessageBox.about(self, f"About {APP_TITLE}", about_text())
 
@@ -392,7 +381,7 @@ class MainWindow(QMainWindow):
         self.session.cancel_pending()
         self.runner.shutdown()
         self.preview.shutdown()
-        self.atlas.shutdown()
+        self.views.shutdown()
         self.sliders.shutdown()
         self.session.disconnect_all()
 
