@@ -3,7 +3,9 @@ the self-test, or the command line.
 
     latent-explorer                       the desktop window
     latent-explorer PATH                  the window, opening a workspace (.lexp), a folder of
-                                          images, an image (its folder), embeddings (.npy/.csv)
+                                          images, an image (its folder), embeddings (.npy/.csv);
+                                          when the app already runs, it opens PATH instead
+                                          (`gui.single_instance`)
     latent-explorer --demo                the window, training on demo:digits at once
     latent-explorer demo --screenshot F   train the demo, save a picture of the window, quit
     latent-explorer --headless-demo       no window: train on demo:digits and print the report
@@ -35,6 +37,12 @@ def run(argv: list[str]) -> int:
             print(f"latent-explorer: '{argv[0]}' is neither a command ({', '.join(SUBCOMMANDS)}) "
                   "nor a file or folder to open", file=sys.stderr)
             return 2
+        from latent_explorer.gui.single_instance import hand_over
+
+        where = hand_over(argv)  # before the window's imports: a hand-over takes a fraction of a second
+        if where is not None:
+            print(f"Latent Explorer is running: opened in {where}.")
+            return 0
         from latent_explorer.gui.app import main as gui_main
 
         return gui_main(argv)

@@ -18,6 +18,8 @@ for var, sub in [
 ]:
     os.environ[var] = os.path.join(_SANDBOX, sub)
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
+# a launch from a test never hands its paths to an app the user is running
+os.environ["LATENT_EXPLORER_INSTANCE"] = os.path.join(_SANDBOX, "instance")
 
 
 @pytest.fixture(scope="session")

@@ -7,7 +7,7 @@ import signal
 import sys
 import time
 
-from PySide6.QtCore import QEvent, QObject, QTimer
+from PySide6.QtCore import QEvent, QObject, QPoint, QTimer
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
@@ -96,12 +96,44 @@ def _import_for_adoption() -> None:
     from latent_explorer.workspace import generated, summary  # noqa: F401
 
 
+class AppWindows:
+    """The app's windows; paths from a later launch open in the first one that shows nothing
+    and runs nothing, else in a new window beside the last."""
+
+    def __init__(self, first: MainWindow) -> None:
+        self.windows = [first]
+
+    def open(self, paths: list[str]) -> str:
+        from latent_explorer.gui.drops import open_from_outside
+        from latent_explorer.gui.single_instance import NEW_WINDOW, THIS_WINDOW
+
+        self.windows = [w for w in self.windows if w.isVisible()]
+        idle = [w for w in self.windows if w.session.workspace is None and w.runner.running_threads() == 0]
+        if idle:
+            window, where = idle[0], THIS_WINDOW
+        else:
+            window, where = MainWindow(), NEW_WINDOW
+            if self.windows:
+                window.move(self.windows[-1].pos() + QPoint(32, 32))
+            self.windows.append(window)
+            window.show()
+        window.raise_()
+        window.activateWindow()
+        open_from_outside(window, paths)
+        return where
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     if args.screenshot and not has_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # nothing to show: draw off screen
     app = make_app()
     window = MainWindow()
+    from latent_explorer.gui.single_instance import InstanceServer
+
+    windows = AppWindows(window)
+    server = InstanceServer(windows.open, parent=app)
+    server.listen()
     if os.environ.get(FIRST_WINDOW_ENV):
         _quit_at_first_window(app)
     window.show()
@@ -121,7 +153,9 @@ def main(argv: list[str] | None = None) -> int:
         from latent_explorer.gui.first_run import open_on_first_launch
 
         QTimer.singleShot(0, lambda: open_on_first_launch(window))
-    return app.exec()
+    code = app.exec()
+    server.close()
+    return code
 
 
 def _start_demo(window: MainWindow, args: argparse.Namespace) -> None:
@@ -150,4 +184,4 @@ def _start_demo(window: MainWindow, args: argparse.Namespace) -> None:
         worker.done.connect(shoot)
 
 
-__all__ = ["has_display", "main", "make_app", "start_warm_up"]
+__all__ = ["AppWindows", "has_display", "main", "make_app", "start_warm_up"]
