@@ -97,7 +97,8 @@ def cmd_project(args) -> int:
 
 
 def cmd_directions(args) -> int:
-    from latent_explorer.analysis.directions.direction_set import directions_to_state, score_monotonicity, standard_directions
+    from latent_explorer.analysis.directions.direction_set import directions_to_state, standard_directions
+    from latent_explorer.analysis.directions.monotonicity import score_monotonicity
     from latent_explorer.cli.progress import drive
     from latent_explorer.data.sources import reload_source
     from latent_explorer.infra.tasks import CancelToken

@@ -18,6 +18,7 @@ from latent_explorer.session.steering import Steering
 from latent_explorer.session.session import Session
 from latent_explorer.gui.dialogs.about import APP_TITLE, about_text
 from latent_explorer.gui.drops import dropped_path, open_dropped
+from latent_explorer.gui.actions.direction_actions import DirectionActions
 from latent_explorer.gui.actions.file_actions import FileActions
 from latent_explorer.gui.actions.generate_actions import GenerateActions
 from latent_explorer.gui.actions.insight_actions import InsightActions
@@ -84,6 +85,7 @@ class MainWindow(QMainWindow):
         self.generate = GenerateActions(self)
         self.model_actions = ModelActions(self)
         self.queries = QueryActions(self)
+        self.direction_actions = DirectionActions(self)
         self.preview_dock.raise_()
         self.hover_label = QLabel()
         self.hover_label.setMinimumWidth(360)
@@ -250,13 +252,7 @@ class MainWindow(QMainWindow):
         return bool(path) and self._save_to(path)
 
     def _save_to(self, path: str) -> bool:
-        try:
-            path = self.session.save(path)
-        except (UserError, OSError) as exc:
-            self.show_error("Cannot save", str(exc))
-            return False
-        self.files.remember("workspaces", path)
-        return True
+        return self.files.save_to(path)  # asks first over a file another program saved since
 
     # ------------------------------------------------------------------ reactions
 

@@ -47,6 +47,7 @@ class Steering:
     directions_changed = Signal(object)  # list[Direction]
     edit_changed = Signal(object)  # Edit, or None when nothing is being edited
     kept_changed = Signal(object)  # list[KeptPoint]
+    directions_scored = Signal(object)  # list[Direction]: the same directions, monotonicity added
 
     def __init__(self, session) -> None:
         self.session = session
@@ -237,7 +238,37 @@ class Steering:
         self.kept_changed.emit(self.kept)
         return point
 
-    def _store(self) -> None:
+    def unscored(self) -> list:
+        """The directions whose walk has not been checked yet (`score_task` checks them); none
+        without a model that encodes."""
+        model = self.session.model if self.session.workspace is not None else None
+        if model is None or not getattr(model, "has_encoder", False):
+            return []
+        return [d for d in self.directions if d.monotonicity is None]
+
+    def score_task(self, directions: list, n_walks: int = 16, cancel=None):
+        """Task: ``directions`` (from `unscored`, taken in the GUI thread) with their
+        monotonicity; returns (workspace, scored) for `adopt_scores`."""
+        from latent_explorer.analysis.directions.monotonicity import score_monotonicity
+
+        s = self.session
+        ws = s.workspace
+        scored = yield from score_monotonicity(s.model, directions, s.dataset, ws.latents, ws.train_idx,
+                                               n_walks=n_walks, cancel=cancel)
+        return ws, scored
+
+    def adopt_scores(self, result) -> None:
+        """Put `score_task`'s figures on the directions, if their workspace is still the one open
+        (stored with it; a reopened workspace shows them without walking again)."""
+        ws, scored = result
+        if ws is not self.session.workspace:
+            return
+        by_key = {(d.name, d.kind, tuple(np.round(d.unit, 6))): d for d in scored}
+        self.directions = [by_key.get((d.name, d.kind, tuple(np.round(d.unit, 6))), d) for d in self.directions]
+        self._store(dirty=False)
+        self.directions_scored.emit(self.directions)
+
+    def _store(self, dirty: bool = True) -> None:
         ws = self.session.workspace
         if ws is None:
             return
@@ -251,7 +282,8 @@ class Steering:
             ws.extra_arrays[schema.KEPT] = np.array([k.latent for k in self.kept], np.float32)
         else:
             ws.extra_arrays.pop(schema.KEPT, None)
-        self.session.mark_dirty()
+        if dirty:
+            self.session.mark_dirty()
 
 
 def _load_kept(ws) -> list[KeptPoint]:

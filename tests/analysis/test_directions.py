@@ -5,6 +5,7 @@ import numpy as np
 import pytest
 
 from latent_explorer.analysis.directions import directions as D
+from latent_explorer.analysis.directions import monotonicity as M
 SPRITES_SPEC = "demo:sprites?n=2000"
 SPRITES_OPTIONS = dict(epochs=25, latent_dim=8, image_size=16, lr=3e-3, batch_size=32)
 
@@ -76,6 +77,15 @@ def test_selection_direction_points_from_a_to_b(ws):
     gap = z[b].mean(0) - z[a].mean(0)
     assert np.allclose(d.unit, gap / np.linalg.norm(gap))
     assert d.project(z[b]).mean() > d.project(z[a]).mean()
+    assert d.score >= 0.9 and d.score_name == "held-out balanced accuracy"  # 3s and 8s tell apart
+
+
+def test_a_selection_directions_score_is_held_out_and_says_when_groups_do_not_differ(ws):
+    z = ws.latents.mean.astype(np.float64)
+    threes = np.flatnonzero(ws.dataset.labels == 3)[:60]
+    same = D.direction_from_selections(z, threes[::2], threes[1::2])  # one class split in two
+    assert same.score <= 0.75
+    assert D.direction_from_selections(z, threes[:1], threes[1:5]).score is None  # nothing to hold out
 
 
 @pytest.fixture(scope="module")
@@ -93,15 +103,15 @@ def test_covariance_direction_moves_x_more_than_raw_coefficients(sprites_ws):
     ws = sprites_ws
     model = load_model(ws)
     z, x = ws.latents.mean, ws.dataset.attributes["x"]
-    predictor = D.fit_predictor(z, x, ws.train_idx)
+    predictor = M.fit_predictor(z, x, ws.train_idx)
     cov = D.direction_from_attribute(z, x, ws.train_idx, ws.val_idx, "x")
     raw = D.direction_from_attribute(z, x, ws.train_idx, ws.val_idx, "x", method="coefficient")
     starts = z[ws.val_idx[:8]]
-    m_cov = D.monotonicity(model, starts, cov, predictor)
-    m_raw = D.monotonicity(model, starts, raw, predictor)
+    m_cov = M.monotonicity(model, starts, cov, predictor)
+    m_raw = M.monotonicity(model, starts, raw, predictor)
     print(f"\nx covariance: R²={cov.score:.3f} {m_cov['spearman']=:.3f} {m_cov['moved']=:.3f}")
     print(f"x raw coef:   R²={raw.score:.3f} {m_raw['spearman']=:.3f} {m_raw['moved']=:.3f}")
     assert m_cov["moved"] > m_raw["moved"]
     assert m_cov["spearman"] >= 0.9
-    tagged = D.with_monotonicity(cov, m_cov)
+    tagged = M.with_monotonicity(cov, m_cov)
     assert tagged.to_dict()["monotonicity"]["spearman"] == m_cov["spearman"]

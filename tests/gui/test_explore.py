@@ -209,6 +209,7 @@ def test_two_lasso_selections_make_a_new_slider(window, qtbot, saved_digits_work
     assert len(sliders.rows) == n + 1
     d = window.steering.directions[-1]
     assert d.kind == "selection" and d.name == "A → B #1"
+    assert d.score >= 0.8 and f"acc {d.score:.2f}" in sliders.rows[-1].score.text()  # zeros vs sixes, held out
     # walking the new direction from a zero moves it towards the sixes
     s.select(int(np.flatnonzero(labels == 0)[0]))
     window.steering.set_strength(n, 2.0)
@@ -281,3 +282,26 @@ def test_a_click_replaces_a_lasso_group_and_clear_selection_forgets_both(window,
     clear = next(a for m in window.menuBar().actions() for a in m.menu().actions() if a.text() == "&Clear selection")
     clear.trigger()
     assert window.session.selected == -1 and len(window.selected_indices()) == 0
+
+
+def test_every_slider_shows_its_score_and_walk_check_uncut_at_1024x700(window, qtbot, saved_digits_workspace):
+    window.resize(1024, 700)
+    opened(window, saved_digits_workspace)
+    steering, sliders = window.steering, window.sliders
+    window.sliders_dock.raise_()
+    qtbot.waitUntil(lambda: steering.directions and all(d.monotonicity for d in steering.directions),
+                    timeout=LONG)  # checked in the background once the model is on screen
+    labels = [d for d in steering.directions if d.kind == "mean-diff"]
+    rhos = [d.monotonicity["spearman"] for d in labels]
+    moved = [d.monotonicity["moved"] for d in labels]
+    print(f"\nlabel directions: walk rho {np.round(rhos, 2)}, moves {np.round(moved, 2)}")
+    assert len(labels) == 10 and np.mean(rhos) >= 0.8 and np.mean(moved) >= 0.3
+    rows = sliders.rows
+    qtbot.waitUntil(lambda: all("walk ρ" in r.score.text() for r in rows))
+    scroll = sliders.grid_host.parentWidget().parentWidget()
+    assert not scroll.horizontalScrollBar().isVisible()
+    for r in rows[:5]:
+        right = r.score.mapTo(scroll.viewport(), r.score.rect().topRight()).x()
+        assert r.score.isVisible() and right <= scroll.viewport().width()
+        assert r.value.mapTo(scroll.viewport(), r.value.rect().topRight()).x() <= scroll.viewport().width()
+    assert steering.directions[0].score is not None and f"{steering.directions[0].score:.2f}" in rows[0].score.text()

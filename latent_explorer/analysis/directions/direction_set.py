@@ -106,39 +106,3 @@ def directions_from_state(meta: Any, units: np.ndarray | None, latent_dim: int) 
     except (KeyError, TypeError, ValueError) as exc:
         raise UserError(f"the saved directions are damaged: {exc}") from None
     return out
-
-
-def _predictor_for(direction, dataset, z: np.ndarray, train_idx):
-    """What a walk along ``direction`` should move: the attribute it was made from, the
-    indicator of its label, or — for unsupervised and selection directions — the position
-    along the direction itself (does decoding and re-encoding keep the motion?)."""
-    from latent_explorer.analysis.directions.directions import Predictor, fit_predictor
-
-    attr = direction.meta.get("attribute", direction.name)
-    if direction.kind in ("covariance", "regression") and attr in getattr(dataset, "attributes", {}):
-        return fit_predictor(z, np.asarray(dataset.attributes[attr], np.float64), train_idx)
-    code = direction.meta.get("label")
-    if direction.kind in ("mean-diff", "logistic") and code is not None:
-        source = dataset.labels if direction.meta.get("category") is None else \
-            dataset.categories[direction.meta["category"]]
-        return fit_predictor(z, (np.asarray(source) == code).astype(np.float64), train_idx)
-    proj = z @ direction.unit
-    return Predictor(lambda q, u=direction.unit: q @ u, float(np.ptp(proj)) or 1.0)
-
-
-def score_monotonicity(model, directions: list[Direction], dataset, latents, train_idx=None,
-                       n_walks: int = 16, span: float = 2.0, seed: int = 0):
-    """Task: each direction with its monotonicity (Spearman and share of range moved) over
-    ``n_walks`` walks from fixed random data latents; yields Progress per direction."""
-    from latent_explorer.infra.tasks import Progress
-    from latent_explorer.analysis.directions.directions import monotonicity, with_monotonicity
-
-    z = np.asarray(latents.mean, np.float64)
-    starts = z[np.random.default_rng(seed).choice(len(z), min(n_walks, len(z)), replace=False)]
-    out = []
-    for i, d in enumerate(directions):
-        yield Progress(i, len(directions), f"walking {d.name}")
-        predictor = _predictor_for(d, dataset, z, train_idx)
-        out.append(with_monotonicity(d, monotonicity(model, starts, d, predictor, span=span)))
-    yield Progress(len(directions), len(directions), "directions scored")
-    return out

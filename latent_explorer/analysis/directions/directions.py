@@ -1,5 +1,5 @@
-"""Latent directions (labels, attributes, selections, PCA, single dimensions), editing along
-them in units of the data's spread, and a decode/re-encode monotonicity score.
+"""Latent directions (labels, attributes, selections, PCA, single dimensions) and editing along
+them in units of the data's spread (their decode/re-encode check: `monotonicity`).
 
 For a continuous attribute the direction is cov(z, attribute): the raw unit vector of regression
 coefficients leans on unused dimensions and walking it barely moves the attribute.
@@ -202,15 +202,31 @@ def direction_from_attribute(
 
 
 def direction_from_selections(
-    z: np.ndarray, idx_a: Sequence[int], idx_b: Sequence[int], name: str = "A → B"
+    z: np.ndarray, idx_a: Sequence[int], idx_b: Sequence[int], name: str = "A → B", seed: int = 0
 ) -> Direction:
-    """From the mean latent of selection A to that of selection B."""
+    """From the mean latent of selection A to that of selection B. Score: held-out balanced
+    accuracy of telling B from A along a direction fitted on half of each group and tested on
+    the other half (none when a group has fewer than 2 members)."""
     z = np.asarray(z, np.float64)
     a, b = np.asarray(idx_a, int), np.asarray(idx_b, int)
     if len(a) == 0 or len(b) == 0:
         raise ValueError("both selections need at least one point")
     unit = _unit(z[b].mean(0) - z[a].mean(0))
-    return Direction(name=name, unit=unit, kind="selection", spread=_spread(z, unit))
+    return Direction(name=name, unit=unit, kind="selection", spread=_spread(z, unit),
+                     score=_halves_score(z, a, b, seed), score_name="held-out balanced accuracy")
+
+
+def _halves_score(z: np.ndarray, a: np.ndarray, b: np.ndarray, seed: int) -> float | None:
+    if min(len(a), len(b)) < 2:
+        return None
+    rng = np.random.default_rng(seed)
+    a, b = rng.permutation(a), rng.permutation(b)
+    fit_a, test_a, fit_b, test_b = a[: len(a) // 2], a[len(a) // 2:], b[: len(b) // 2], b[len(b) // 2:]
+    unit = _unit(z[fit_b].mean(0) - z[fit_a].mean(0))
+    y_fit = np.r_[np.zeros(len(fit_a), bool), np.ones(len(fit_b), bool)]
+    threshold = _fit_threshold(np.r_[z[fit_a] @ unit, z[fit_b] @ unit], y_fit)
+    y_test = np.r_[np.zeros(len(test_a), bool), np.ones(len(test_b), bool)]
+    return _balanced_accuracy(np.r_[z[test_a] @ unit, z[test_b] @ unit], y_test, threshold)
 
 
 def make_conditional(
@@ -318,80 +334,3 @@ def edit(
     for d, s in zip(directions, strengths):
         z = z + s * d.spread * np.asarray(d.unit, np.float64)
     return z
-
-
-class Predictor:
-    """Latent → attribute value; ``value_range`` is the attribute's range on the data."""
-
-    def __init__(self, fn: Callable[[np.ndarray], np.ndarray], value_range: float):
-        self.fn = fn
-        self.value_range = float(value_range)
-
-    def __call__(self, z: np.ndarray) -> np.ndarray:
-        return np.asarray(self.fn(np.atleast_2d(np.asarray(z, np.float64))), np.float64)
-
-
-def fit_predictor(z: np.ndarray, values: np.ndarray, train_idx: np.ndarray | None = None) -> Predictor:
-    """Linear regression from every latent dimension to a continuous attribute."""
-    from sklearn.linear_model import LinearRegression
-
-    z = np.asarray(z, np.float64)
-    values = np.asarray(values, np.float64)
-    tr = np.arange(len(z)) if train_idx is None else np.asarray(train_idx)
-    tr = tr[np.isfinite(values[tr])]
-    reg = LinearRegression().fit(z[tr], values[tr])
-    known = values[np.isfinite(values)]
-    return Predictor(reg.predict, float(np.ptp(known)) if len(known) else 1.0)
-
-
-def monotonicity(
-    model,
-    z_start: np.ndarray,
-    direction: Direction,
-    predictor: Callable[[np.ndarray], np.ndarray],
-    n_steps: int = 11,
-    span: float = 2.0,
-    value_range: float | None = None,
-) -> dict[str, Any]:
-    """Walk ``z_start`` over ±``span`` spreads along ``direction``, decode, re-encode and apply
-    ``predictor``. Returns ``spearman`` (step index vs predicted value; signed) and ``moved``
-    (|end − start| of the prediction as a share of the attribute's range: ``value_range`` or
-    ``predictor.value_range``). ``z_start`` may be one latent (D,) or several (M, D): the
-    figures are then averaged over the walks; ``predicted`` is the mean curve."""
-    import torch
-    from scipy.stats import spearmanr
-
-    from latent_explorer.analysis.latent.latents import decode_latents
-
-    rng_value = value_range if value_range is not None else getattr(predictor, "value_range", None)
-    if not rng_value:
-        raise ValueError("give value_range: the attribute's range on the data")
-    starts = np.atleast_2d(np.asarray(z_start, np.float64))
-    t = np.linspace(-span, span, n_steps) * direction.spread
-    walk = starts[:, None, :] + t[None, :, None] * np.asarray(direction.unit)[None, None, :]
-    images = decode_latents(model, walk.reshape(-1, walk.shape[-1]))
-    x = torch.from_numpy(images.astype(np.float32) / 255.0).permute(0, 3, 1, 2).contiguous()
-    was_training = model.training
-    model.eval()
-    with torch.no_grad():
-        mu, _ = model.encode(x.to(next(model.parameters()).device))
-    model.train(was_training)
-    pred = np.asarray(predictor(mu.cpu().numpy().astype(np.float64)), np.float64)
-    pred = pred.reshape(len(starts), n_steps)
-    rhos, moved = [], []
-    steps = np.arange(n_steps)
-    for row in pred:
-        rho = spearmanr(steps, row).statistic if np.ptp(row) > 0 else 0.0
-        rhos.append(0.0 if not np.isfinite(rho) else float(rho))
-        moved.append(abs(float(row[-1] - row[0])) / float(rng_value))
-    return {
-        "spearman": float(np.mean(rhos)),
-        "moved": float(np.mean(moved)),
-        "predicted": [float(v) for v in pred.mean(0)],
-        "n_walks": len(starts),
-    }
-
-
-def with_monotonicity(direction: Direction, result: dict[str, Any]) -> Direction:
-    """A copy of ``direction`` carrying a :func:`monotonicity` result (spearman, moved)."""
-    return replace(direction, monotonicity={k: result[k] for k in ("spearman", "moved")})

@@ -36,27 +36,58 @@ def score_text(direction) -> str:
     text = f"{short} {direction.score:.2f}"
     mono = direction.monotonicity
     if mono:
-        text += f" · mono {mono['spearman']:.2f}"
+        text += f" · walk ρ {mono['spearman']:.2f}, moves {mono['moved']:.0%}"
     return text
 
 
+def score_tip(direction) -> str:
+    parts = []
+    if direction.score is not None:
+        parts.append(f"{direction.score_name}: {direction.score:.3f}")
+    mono = direction.monotonicity
+    if mono:
+        parts.append(f"walking it ±2 spreads from {mono.get('n_walks', 'some')} images, decoding and "
+                     f"encoding again: Spearman "
+                     f"{mono['spearman']:.2f} between step and what it names, which moves "
+                     f"{mono['moved']:.0%} of its range")
+    else:
+        parts.append("the walk is checked once the model is on screen")
+    return "\n".join(parts)
+
+
 class _Row:
+    """One slider: its name with its figures below (so a narrow dock cuts nothing), the slider,
+    and its strength."""
+
     def __init__(self, index: int, direction, on_value, on_press) -> None:
         self.index = index
         self.name = QLabel(direction.name)
         self.name.setToolTip(f"{direction.name} ({direction.kind}); one step = 1 spread "
                              f"({direction.spread:.3g}) of the data along it")
+        self.score = QLabel()
+        self.score.setStyleSheet("color: gray; font-size: 8pt")
+        self.label = QWidget()
+        stack = QVBoxLayout(self.label)
+        stack.setContentsMargins(0, 1, 0, 1)
+        stack.setSpacing(0)
+        stack.addWidget(self.name)
+        stack.addWidget(self.score)
+        self.set_direction(direction)
         self.slider = QSlider(Qt.Orientation.Horizontal)
         self.slider.setRange(int(-STRENGTH_LIMIT * TICKS), int(STRENGTH_LIMIT * TICKS))
         self.slider.setPageStep(TICKS // 2)
-        self.slider.setMinimumWidth(120)
+        self.slider.setMinimumWidth(80)
         self.value = QLabel("0.00")
         self.value.setMinimumWidth(40)
         self.value.setAlignment(Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter)
-        self.score = QLabel(score_text(direction))
-        self.score.setStyleSheet("color: gray")
         self.slider.valueChanged.connect(lambda v: on_value(self.index, v / TICKS))
         self.slider.sliderPressed.connect(on_press)
+
+    def set_direction(self, direction) -> None:
+        text = score_text(direction)
+        self.score.setText(text)
+        self.score.setVisible(bool(text))
+        self.score.setToolTip(score_tip(direction))
 
     def show(self, strength: float) -> None:
         self.slider.blockSignals(True)
@@ -142,6 +173,7 @@ class SlidersPanel(QWidget):
         self.message.setWordWrap(True)
         layout.addWidget(self.message)
         steering.directions_changed.connect(self.set_directions)
+        steering.directions_scored.connect(self._show_scores)
         steering.edit_changed.connect(self.show_edit)
         self.set_directions(steering.directions)
         self.show_edit(steering.edit)
@@ -160,6 +192,14 @@ class SlidersPanel(QWidget):
         self._pending = list(directions)
         self._plan = []
         self._build_timer.start(FIRST_ROWS_AFTER_MS)
+
+    def _show_scores(self, directions) -> None:
+        """The same directions with their walks checked: new figures, the same rows."""
+        if self._pending is not None:
+            self._pending = list(directions)
+        self._plan = [(i, d if d is None else directions[i]) for i, d in self._plan]
+        for r in self._rows:
+            r.set_direction(directions[r.index])
 
     def showEvent(self, event) -> None:  # noqa: N802 (Qt's name)
         super().showEvent(event)
@@ -200,10 +240,10 @@ class SlidersPanel(QWidget):
             if d is None:
                 head = QLabel(i)
                 head.setStyleSheet("font-weight: bold; color: #555; margin-top: 6px")
-                self.grid.addWidget(head, row, 0, 1, 4)
+                self.grid.addWidget(head, row, 0, 1, 3)
                 continue
             r = _Row(i, d, self._on_value, self.steering.checkpoint)
-            for col, w in enumerate((r.name, r.slider, r.value, r.score)):
+            for col, w in enumerate((r.label, r.slider, r.value)):
                 self.grid.addWidget(w, row, col)
             self._rows.append(r)
             added.append(r)
