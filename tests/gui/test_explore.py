@@ -239,6 +239,7 @@ def test_colour_by_reconstruction_error_shows_a_colour_bar(window, qtbot, saved_
 
 
 def test_the_legend_toggles_a_group_by_its_text_marks_it_and_keeps_off_the_points(window, qtbot, saved_digits_workspace):
+    window.resize(1024, 700)  # a narrow map: every corner has points
     opened(window, saved_digits_workspace)
     view, s = window.map_view, window.session
     qtbot.waitUntil(lambda: view.legend.isVisible() and len(view.legend.items) == 10 and view.legend.settled,
@@ -259,7 +260,7 @@ def test_the_legend_toggles_a_group_by_its_text_marks_it_and_keeps_off_the_point
     top_right = box.translated(vb.right() - 8 - box.right(), vb.top() + 8 - box.top())
     under_top_right = sum(top_right.contains(view.scene_pos_of(i)) for i in range(view.point_count()))
     print(f"points under the legend: {under} in the {view.legend.corner} corner, {under_top_right} top right")
-    assert under <= 0.5 * under_top_right
+    assert under == 0  # the new map's range was widened on the legend's side to clear it
 
 
 def test_a_click_replaces_a_lasso_group_and_clear_selection_forgets_both(window, qtbot, saved_digits_workspace):

@@ -2,7 +2,9 @@
 hides that group's points; a check mark says which groups are shown (as in the 3-D legend);
 and the legend sits in the corner of the map that covers the fewest points (matplotlib's "best"),
 chosen again whenever the view's range or size changes, moving only when another corner hides
-far fewer (the legend moves, never the view)."""
+far fewer (the legend moves, never the view). For a new map, when every corner would hide points,
+`make_room` widens the view's range on the legend's side just enough to clear it, along the
+axis that shrinks the map least."""
 from __future__ import annotations
 
 import numpy as np
@@ -106,6 +108,52 @@ class MapLegend:
         self.corner = best
         self.settled = True
         return best
+
+    def make_room(self, positions: np.ndarray | None) -> bool:
+        """Place the legend, then widen the view so no point of ``positions`` lies under it
+        (a new map; a map that would shrink by more than half keeps its range). True when
+        the range changed."""
+        corner = self.place(positions)
+        if positions is None or not self.item.isVisible() or len(positions) == 0:
+            return False
+        vb = self.plot.plotItem.vb
+        (x0, x1), (y0, y1) = vb.viewRange()
+        width, height = vb.width(), vb.height()
+        lw, lh = self.item.width() + 2 * MARGIN, self.item.height() + 2 * MARGIN
+        if width <= lw or height <= lh or x1 <= x0 or y1 <= y0:
+            return False
+        x, y = positions[:, 0], positions[:, 1]
+        top, right = corner.startswith("top"), corner.endswith("right")
+        # the points in the legend's column (to clear vertically) and in its row (horizontally)
+        column = (x >= x1 - lw / width * (x1 - x0)) if right else (x <= x0 + lw / width * (x1 - x0))
+        row = (y >= y1 - lh / height * (y1 - y0)) if top else (y <= y0 + lh / height * (y1 - y0))
+        if not (column & row).any():
+            return False
+        options = []
+        if column.any():
+            edge = y[column].max() if top else y[column].min()
+            if top:
+                new = (edge * height - lh * y0) / (height - lh)
+                options.append(((y1 - y0) / (new - y0), "y", (y0, new)))
+            else:
+                new = (edge * height - lh * y1) / (height - lh)
+                options.append(((y1 - y0) / (y1 - new), "y", (new, y1)))
+        if row.any():
+            edge = x[row].max() if right else x[row].min()
+            if right:
+                new = (edge * width - lw * x0) / (width - lw)
+                options.append(((x1 - x0) / (new - x0), "x", (x0, new)))
+            else:
+                new = (edge * width - lw * x1) / (width - lw)
+                options.append(((x1 - x0) / (x1 - new), "x", (new, x1)))
+        scale, axis, span = max(options)  # the share of the old range kept: the most
+        if not 0.5 <= scale < 1.0:
+            return False
+        if axis == "y":
+            vb.setYRange(*span, padding=0)
+        else:
+            vb.setXRange(*span, padding=0)
+        return True
 
 
 __all__ = ["MapLegend"]

@@ -146,12 +146,14 @@ class MapView(pg.PlotWidget):
             self.legend.setVisible(False)
             self._legend_timer.start(LEGEND_AFTER_MS)
         else:
-            self._fill_legend()
+            self._fill_legend(new_map=False)
 
-    def _fill_legend(self) -> None:
+    def _fill_legend(self, new_map: bool = True) -> None:
+        """``new_map``: the view was just fitted to a new map; it may widen to clear the legend."""
         self._legend_timer.stop()
         self.legend.fill(self._legend_entries)
-        QTimer.singleShot(0, self, lambda: self.legend.place(self.positions))  # laid out by then
+        place = self.legend.make_room if new_map else self.legend.place
+        QTimer.singleShot(0, self, lambda: place(self.positions))  # laid out by then
 
     def set_colour_by(self, key: str) -> None:
         self.colour_by = key
