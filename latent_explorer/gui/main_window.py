@@ -376,6 +376,7 @@ class MainWindow(QMainWindow):
         self._closed = True
         self.session.cancel_pending()
         self.runner.shutdown()
+        self.direction_actions.shutdown()
         self.preview.shutdown()
         self.views.shutdown()
         self.sliders.shutdown()

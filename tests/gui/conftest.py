@@ -17,7 +17,7 @@ def window(qtbot):
     qtbot.waitExposed(w)
     yield w
     w.close()
-    assert w.runner.running_threads() == 0
+    assert w.runner.running_threads() == 0 and w.direction_actions.runner.running_threads() == 0
 
 
 @pytest.fixture(autouse=True)

@@ -31,23 +31,31 @@ def hover(widget, pos):
 
 class Heartbeat:
     """The longest gap between two ticks of a 5 ms timer in the GUI thread: how long the GUI
-    stalled while something ran."""
+    stalled while something ran; and `stalled_share`, the share of the time spent in gaps over
+    a threshold — about 1 when work runs in the GUI thread, whatever the machine's load."""
 
     def __init__(self) -> None:
-        self.last = time.perf_counter()
+        self.start = self.last = time.perf_counter()
         self.longest = 0.0
+        self.gaps: list[float] = []
         self.timer = QTimer()
         self.timer.timeout.connect(self._tick)
         self.timer.start(5)
 
     def _tick(self) -> None:
         now = time.perf_counter()
+        self.gaps.append(now - self.last)
         self.longest = max(self.longest, now - self.last)
         self.last = now
 
     def stop(self) -> float:
         self.timer.stop()
+        self._tick()
         return self.longest
+
+    def stalled_share(self, threshold: float = 0.1) -> float:
+        total = self.last - self.start
+        return sum(g for g in self.gaps if g > threshold) / total if total > 0 else 0.0
 
 
 GL_WINDOW = textwrap.dedent("""

@@ -61,8 +61,11 @@ def test_train_map_select_save_and_reopen(window, qtbot, tmp_path):
         qtbot.mouseClick(panel.train_button, Qt.MouseButton.LeftButton)
         assert panel.stop_button.isEnabled() and not panel.train_button.isEnabled()
     stall = beat.stop()
-    print(f"longest GUI stall while training: {stall * 1000:.0f} ms")
-    assert stall < 1.5  # the limit is 50 ms (a later slice); this machine is shared and loaded
+    share = beat.stalled_share()
+    print(f"longest GUI stall while training: {stall * 1000:.0f} ms; {share:.0%} of the time in stalls over 100 ms")
+    # 50 ms is the benchmark's figure (stall_watch); here, on a loaded machine: the GUI thread
+    # answers through the training, which in the GUI thread would stall it the whole time
+    assert stall < 1.5 and share < 0.5
 
     # progress, live loss plot and reconstructions, then the map and the diagnostics
     assert progress and isinstance(progress[0], Progress)

@@ -84,8 +84,9 @@ def test_resume_trains_more_epochs_and_continues_the_loss_history(window, qtbot)
         assert panel.stop_button.isEnabled() and not panel.resume_button.isEnabled()
         assert not panel.train_button.isEnabled()
     stall = beat.stop()
-    print(f"longest GUI stall while resuming: {stall * 1000:.0f} ms")
-    assert stall < 1.5  # as test_main_window: a shared, loaded machine
+    share = beat.stalled_share()
+    print(f"longest GUI stall while resuming: {stall * 1000:.0f} ms; {share:.0%} of the time in stalls over 100 ms")
+    assert stall < 1.5 and share < 0.5  # as test_main_window
     assert plotted == [[1, 2]]  # the live plot went on from epoch 1, it did not restart
     assert panel.loss_plot.epochs() == [1, 2] and panel.loss_plot.point_count() == 8
     ws = s.workspace
