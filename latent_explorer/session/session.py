@@ -121,13 +121,16 @@ class Session:
         return None if not self.has_images else self.dataset.images[index]
 
     def reconstruction(self, index: int) -> np.ndarray | None:
-        """The model's reconstruction of the image (uint8, H×W×C) from its mean latent; None
-        without images or decoder."""
+        """The model's reconstruction of the image (uint8, H×W×C) from its mean latent (the
+        stored one while the images are missing); None without decoder."""
         self._check_index(index)
-        if not self._can_reconstruct():
+        missing = not self.has_images and self.model is not None and self.workspace.latents is not None
+        if not (missing or self._can_reconstruct()):
             return None
-        from latent_explorer.analysis.latent.latents import reconstruct
+        from latent_explorer.analysis.latent.latents import decode_latents, reconstruct
 
+        if missing:
+            return decode_latents(self.model, self.workspace.latents.mean[index : index + 1])[0]
         return reconstruct(self.model, self.dataset, np.array([index]))[0]
 
     def _can_reconstruct(self) -> bool:
@@ -351,9 +354,10 @@ class Session:
         """Open a workspace here and now (see `open_task`)."""
         return run_task(self.open_task(path))
 
-    def save(self, path: str | os.PathLike) -> str:
+    def save(self, path: str | os.PathLike, force: bool = False) -> str:
         """Save the workspace with its map and the last map of the other dimension (atomic);
-        returns the path written."""
+        returns the path written. Over a file another program saved since it was opened here:
+        `WorkspaceChangedError`, unless ``force``."""
         from latent_explorer.workspace.session_file import EXTENSION, save_workspace
         from latent_explorer.workspace.stored_map import store_map
 
@@ -364,7 +368,7 @@ class Session:
             path += EXTENSION
         others = [p for p in self.maps.values() if p is not self.projection]
         store_map(ws, self.projection, others[0] if others else None)
-        save_workspace(path, ws)
+        save_workspace(path, ws, force)
         self.path, self.dirty = path, False
         self.file_changed.emit(path)
         self.dirty_changed.emit(False)

@@ -24,8 +24,9 @@ import numpy as np
 import numpy.lib.format as npformat
 
 from latent_explorer import __version__
-from latent_explorer.errors import WorkspaceError
-from latent_explorer.workspace import tempfiles
+from latent_explorer.errors import UserError, WorkspaceError
+from latent_explorer.workspace import revision, tempfiles
+from latent_explorer.workspace.revision import FileRevision
 
 FORMAT = "latent-explorer-workspace"
 SCHEMA_VERSION = 1
@@ -53,6 +54,7 @@ class Container:
     meta: dict[str, Any] = field(default_factory=dict)
     arrays: dict[str, np.ndarray] = field(default_factory=dict)
     tensors: dict[str, dict[str, np.ndarray]] = field(default_factory=dict)
+    revision: FileRevision | None = None  # the file it was read from (`load_container`)
 
 
 # ----------------------------------------------------------------------------- saving
@@ -122,11 +124,12 @@ def _build_manifest(container: Container) -> tuple[bytes, dict, dict]:
     return json.dumps(manifest, indent=1).encode("utf-8"), arrays, groups
 
 
-def _write_zip(fileobj, manifest: bytes, arrays: dict, groups: dict) -> None:
+def _write_zip(fileobj, manifest: bytes, arrays: dict, groups: dict, save_id: str) -> None:
     import safetensors.numpy as stnp
 
     stamp = time.localtime()[:6]
     with zipfile.ZipFile(fileobj, "w", allowZip64=True) as zf:
+        zf.comment = revision.comment_for(save_id)
         zf.writestr(zipfile.ZipInfo(MANIFEST, stamp), manifest, compress_type=zipfile.ZIP_DEFLATED)
         for name, arr in arrays.items():  # ZipInfo defaults to ZIP_STORED
             big = arr.nbytes + 65536 >= zipfile.ZIP64_LIMIT
@@ -136,33 +139,40 @@ def _write_zip(fileobj, manifest: bytes, arrays: dict, groups: dict) -> None:
             zf.writestr(zipfile.ZipInfo(f"tensors/{group}.safetensors", stamp), stnp.save(entries))
 
 
-def save_container(path: str | os.PathLike, container: Container) -> None:
-    """Write ``container`` to ``path`` atomically: the old file survives any failure.
-
-    Raises ``ValueError``/``TypeError`` for invalid contents (bad names, non-numeric arrays,
-    meta that is not JSON) before touching the disk, and ``WorkspaceError`` when writing fails.
-    """
+def save_container(path: str | os.PathLike, container: Container,
+                   expected: FileRevision | None = None) -> FileRevision:
+    """Write ``container`` to ``path`` atomically (the old file survives any failure); returns
+    the new file's `FileRevision`. ``expected``: the version of the file at ``path`` this save
+    replaces; when another program saved over it since, raises `WorkspaceChangedError`. Raises
+    ``ValueError``/``TypeError`` for invalid contents (bad names, non-numeric arrays, meta that
+    is not JSON) before touching the disk, and ``WorkspaceError`` when writing fails."""
     manifest, arrays, groups = _build_manifest(container)
     target = os.path.abspath(os.fspath(path))
     tempfiles.remove_stale(target)  # leftovers of earlier saves that were killed
-    tmp = tempfiles.temp_path(target)
+    tmp = tempfiles.temp_path(target)  # unique per process and save: concurrent savers never share one
+    save_id = revision.new_save_id()
     created = False
     try:  # O_EXCL: never write through someone else's file; 0o666 lets the umask decide the mode
         fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_BINARY", 0), 0o666)
         created = True
         tempfiles.hold(fd)
         with os.fdopen(fd, "wb") as f:
-            _write_zip(f, manifest, arrays, groups)
+            _write_zip(f, manifest, arrays, groups, save_id)
             f.flush()
             os.fsync(f.fileno())
-        os.replace(tmp, target)
-        created = False
+        with revision.replacing(target):  # the check and the rename, one saver at a time
+            if expected is not None:
+                revision.check_unchanged(expected)
+            os.replace(tmp, target)
+            created = False
+            saved = FileRevision.of(target, save_id, os.stat(target))
         tempfiles.fsync_dir(os.path.dirname(target))
+        return saved
     except BaseException as exc:
         if created:
             with contextlib.suppress(OSError):
                 os.unlink(tmp)
-        if isinstance(exc, Exception):
+        if isinstance(exc, Exception) and not isinstance(exc, UserError):
             raise WorkspaceError(f"cannot save workspace to {target}: {_short(exc)}") from exc
         raise
 
@@ -380,7 +390,8 @@ def load_container(path: str | os.PathLike) -> Container:
                 manifest = _read_manifest(shown, zf, entries)
                 arrays = {n: _read_array(shown, zf, entries, n, s) for n, s in manifest["arrays"].items()}
                 groups = {g: _read_tensors(shown, zf, entries, g, s) for g, s in manifest["tensors"].items()}
-                return Container(meta=manifest["meta"], arrays=arrays, tensors=groups)
+                read = FileRevision.of(shown, revision.save_id_of_comment(zf.comment), os.fstat(fh.fileno()))
+                return Container(manifest["meta"], arrays, groups, read)
     except WorkspaceError:
         raise
     except PermissionError:

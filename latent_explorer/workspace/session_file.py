@@ -17,6 +17,7 @@ from latent_explorer.models.config import ModelConfig
 from latent_explorer.training.state import TrainState
 from latent_explorer.workspace.container import EXTENSION, Container, load_container, save_container
 from latent_explorer.workspace import schema
+from latent_explorer.workspace.revision import Origin
 
 
 PIXEL_STATUS = "pixels"  # train_status of a workspace that maps pixels, not a model's latents
@@ -36,6 +37,9 @@ class Workspace:
     report: dict[str, Any] = field(default_factory=dict)
     extra_meta: dict[str, Any] = field(default_factory=dict)
     extra_arrays: dict[str, np.ndarray] = field(default_factory=dict)
+    # the file this workspace was read from or last saved to (not saved): a save there checks
+    # that no other program saved over it since (`workspace.revision`)
+    origin: Origin = field(default_factory=Origin, repr=False, compare=False)
 
     @property
     def has_decoder(self) -> bool:
@@ -73,7 +77,9 @@ def _dataset_meta(ds: Dataset) -> tuple[dict[str, Any], dict[str, np.ndarray]]:
     return meta, arrays
 
 
-def save_workspace(path, ws: Workspace) -> None:
+def save_workspace(path, ws: Workspace, force: bool = False) -> None:
+    """Save ``ws`` to ``path`` atomically. Saving over the file it was read from (or last saved
+    to) raises `WorkspaceChangedError` when another program saved there since, unless ``force``."""
     ds_meta, arrays = _dataset_meta(ws.dataset)
     arrays["split.train"] = np.asarray(ws.train_idx, np.int64)
     arrays["split.val"] = np.asarray(ws.val_idx, np.int64)
@@ -114,7 +120,9 @@ def save_workspace(path, ws: Workspace) -> None:
         "report": ws.report,
         "extra": ws.extra_meta,
     }
-    save_container(path, Container(meta=meta, arrays=arrays, tensors=tensors))
+    held = ws.origin.revision
+    expected = held if held is not None and held.same_file(path) and not force else None
+    ws.origin.revision = save_container(path, Container(meta=meta, arrays=arrays, tensors=tensors), expected)
 
 
 def _get(d: dict, key: str, kind: type, path) -> Any:
@@ -135,6 +143,7 @@ def load_workspace(path) -> Workspace:
         ws = _from_container(c, path)
         _check_dataset(ws, path)
         _check_state(ws, path)
+        ws.origin.revision = c.revision
         return ws
     except WorkspaceError:
         raise

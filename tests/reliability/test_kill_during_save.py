@@ -94,7 +94,7 @@ def test_killed_saves_leave_the_old_or_the_new_workspace(saved_digits_workspace,
     print(f"left before the next save: {temp_files(tmp_path)}")
     ws.extra_meta["gen"] = last + 1
     ws.extra_arrays["gen"] = np.full(EXTRA, last + 1, np.int32)
-    save_workspace(target, ws)
+    save_workspace(target, ws, force=True)  # over the killed processes' saves: on purpose
     assert os.listdir(tmp_path) == ["run.lexp"]
     assert generation(target) == last + 1
 

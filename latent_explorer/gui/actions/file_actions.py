@@ -1,13 +1,14 @@
-"""File ▸ Open folder, Open Recent and Export: a folder opened is mapped at once (its pixels,
-before any model); recent workspaces and folders are kept in the settings; exports are the
-latents, map coordinates, the selection (CSV with image paths) and the map itself (PNG/SVG)."""
+"""File ▸ Open folder, Open Recent, Save and Export: a folder opened is mapped at once (its
+pixels, before any model); recent workspaces and folders are kept in the settings; a save over
+a file another program saved since asks first; exports are the latents, map coordinates, the
+selection (CSV with image paths) and the map itself (PNG/SVG)."""
 from __future__ import annotations
 
 import os
 
 from PySide6.QtWidgets import QFileDialog, QMenu
 
-from latent_explorer.errors import UserError
+from latent_explorer.errors import UserError, WorkspaceChangedError
 from latent_explorer.gui.window_services import WindowServices
 
 EXPORTS = [  # (menu text, what, file filter)
@@ -35,6 +36,7 @@ class FileActions:
             action.triggered.connect(lambda _=False, w=what, p=pattern: self.ask_and_export(w, p))
         file_menu.insertMenu(before, export)
         self.export_menu = export
+        self.window.model_panel.missing_folder.locate_requested.connect(lambda: self.locate_folder())
 
     def _fill_recent(self) -> None:
         menu = self.recent_menu
@@ -80,6 +82,53 @@ class FileActions:
 
     def remember(self, kind: str, path: str) -> None:
         self.settings.add_recent(kind, os.path.abspath(path))
+
+    def save_to(self, path: str) -> bool:
+        """Save the session's workspace to ``path``. When another program saved over that file
+        since it was opened here, ask: overwrite it, save beside it (``NAME (2).lexp``), or cancel."""
+        from latent_explorer.gui.dialogs import changed_on_disk as ask
+        from latent_explorer.workspace.revision import beside
+
+        s = self.window.session
+        try:
+            try:
+                path = s.save(path)
+            except WorkspaceChangedError as exc:
+                other = beside(exc.path)
+                choice = ask.ask_changed_on_disk(self.window, exc, other)
+                if choice == ask.CANCEL:
+                    self.window.show_status(f"not saved: {os.path.basename(exc.path)} is the other program's")
+                    return False
+                path = s.save(other) if choice == ask.BESIDE else s.save(exc.path, force=True)
+        except (UserError, OSError) as exc:
+            self.window.show_error("Cannot save", str(exc))
+            return False
+        self.remember("workspaces", path)
+        return True
+
+    def locate_folder(self, folder: str | None = None):
+        """Ask where the workspace's missing images are now (or take ``folder``), check that its
+        files are there, and re-point the workspace to it: the pictures come back. Returns the
+        worker (None when the user cancelled)."""
+        w = self.window
+        if folder is None:
+            missing = w.model_panel.missing_folder.missing
+            start = os.path.dirname(missing.root) if missing is not None else ""
+            while start and not os.path.isdir(start):
+                start = os.path.dirname(start) if os.path.dirname(start) != start else ""
+            folder = QFileDialog.getExistingDirectory(w, "Where are this workspace's images now?", start)
+            if not folder:
+                return None
+        from latent_explorer.session.image_folder import relocate_task
+
+        try:
+            worker = w.runner.start("workspace", lambda t: relocate_task(w.session, folder, t))
+        except UserError as exc:
+            w.show_error("Cannot use that folder", str(exc))
+            return None
+        worker.progressed.connect(lambda p: w.show_status(p.message))
+        worker.failed.connect(lambda exc, tb: w.report_failure("Cannot use that folder", exc, tb))
+        return worker
 
     # ------------------------------------------------------------------ export
 

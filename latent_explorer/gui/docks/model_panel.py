@@ -18,9 +18,11 @@ from latent_explorer.session.session import Session
 from latent_explorer.session.training import PLAN_DONE, resume_problem
 from latent_explorer.infra.tasks import Progress
 from latent_explorer.gui.docks.loss_plot import LossPlot, curve_legend
+from latent_explorer.gui.docks.missing_folder import MissingFolderBar
 from latent_explorer.gui.render.pixmaps import grid, scaled_pixmap
 
-DEMOS = [("Digits (built-in demo)", "demo:digits"), ("Sprites (built-in demo)", "demo:sprites")]
+DEMOS = [("Digits (built-in demo)", "demo:digits"), ("Sprites (built-in demo)", "demo:sprites"),
+         ("Scenes (built-in colour demo)", "demo:scenes")]
 MODELS = [("VAE", "vae"), ("β-VAE", "beta-vae"), ("Autoencoder", "ae")]
 IMAGE_SIZES = ["auto", "16", "24", "32", "48", "64", "96", "128"]
 STRIP_WIDTH = 300
@@ -72,6 +74,8 @@ class ModelPanel(QWidget):
         col.addLayout(row)
         col.addLayout(row2)
         col.addWidget(self.source_info)
+        self.missing_folder = MissingFolderBar(session)  # the images' folder moved: Locate folder…
+        col.addWidget(self.missing_folder)
         layout.addWidget(box)
 
         box = QGroupBox("Model")

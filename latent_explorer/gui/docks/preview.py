@@ -11,6 +11,7 @@ from PySide6.QtWidgets import QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from latent_explorer.errors import UserError
 from latent_explorer.session.steering import Steering
+from latent_explorer.session.image_folder import PREPARED_KEY as MISSING
 from latent_explorer.session.session import Session
 from latent_explorer.gui.threads.latest_worker import LatestOnlyWorker
 from latent_explorer.gui.docks.image_box import ImageBox
@@ -163,8 +164,10 @@ class PreviewPanel(QWidget):
         label = s.label_of(index)
         self.title.setText(f"Image #{index}" + (f" — {label}" if label is not None else ""))
         embeddings = s.dataset is not None and s.dataset.source.get("kind") == "embeddings"
+        missing = s.prepared.get(MISSING) is not None  # the folder moved: Model ▸ Locate folder…
         self._put(self.original, s.original(index),
-                  "no images:\nembeddings only" if embeddings else "images not loaded")
+                  "no images:\nembeddings only" if embeddings else
+                  "image file missing:\nLocate folder… in the Model dock" if missing else "images not loaded")
         try:
             recon = s.reconstruction(index)
         except UserError as exc:

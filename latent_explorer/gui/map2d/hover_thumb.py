@@ -1,7 +1,7 @@
 """The hovered image beside the cursor: a small item in the map's own scene (a tooltip would be
-slow and take focus). It shows the original image, never a decoded one, scaled up without
-smoothing, with its index and label; the last image's pixmap is kept while the mouse stays on
-its point, so a move costs one `setPos`."""
+slow and take focus). It shows the original image (a decoded one only while the images are
+missing, captioned so), scaled up without smoothing, with its index and label; the last image's
+pixmap is kept while the mouse stays on its point, so a move costs one `setPos`."""
 from __future__ import annotations
 
 from PySide6.QtCore import QPointF, QRectF, Qt
@@ -13,6 +13,18 @@ from latent_explorer.gui.render.pixmaps import scaled_pixmap
 SIZE = 96  # pixels: the image is enlarged by the largest whole factor that fits
 PAD = 4
 OFFSET = 16  # pixels between the cursor and the thumbnail's corner
+
+
+def stand_in(session, index: int):
+    """(image, decoded): the original image, or while the images are missing (their folder
+    moved) the model's decoding of its stored latent; (None, False) when there is neither."""
+    if session.has_images:
+        return session.original(index), False
+    try:
+        image = session.reconstruction(index)
+    except Exception:  # noqa: BLE001 - a model that cannot decode: no picture, never a crash
+        image = None
+    return image, image is not None
 
 
 class HoverThumb(QGraphicsRectItem):
@@ -52,14 +64,15 @@ class HoverThumb(QGraphicsRectItem):
         dataset = self.session.dataset
         if dataset is self._dataset and index == self.index:
             return True
-        image = self.session.original(index) if self.session.has_images else None
+        image, decoded = stand_in(self.session, index)
         if image is None:
             self.index, self._dataset = -1, None
             return False
         pixmap = scaled_pixmap(image, SIZE)
         self.pixmap_item.setPixmap(pixmap)
         label = self.session.label_of(index)
-        self.caption.setText(f"#{index}" + (f" · {label}" if label is not None else ""))
+        self.caption.setText(f"#{index}" + (f" · {label}" if label is not None else "")
+                             + (" · decoded" if decoded else ""))
         text = self.caption.boundingRect()
         self.caption.setPos(PAD, PAD + pixmap.height() + 2)
         width = max(pixmap.width(), text.width()) + 2 * PAD

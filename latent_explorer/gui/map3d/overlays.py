@@ -9,7 +9,7 @@ from PySide6.QtGui import QColor, QIcon, QLinearGradient, QPainter, QPen, QPixma
 from PySide6.QtWidgets import QCheckBox, QFrame, QGridLayout, QLabel, QVBoxLayout, QWidget
 
 from latent_explorer.gui.render.camera3d import OrbitCamera
-from latent_explorer.gui.map2d.hover_thumb import OFFSET, SIZE
+from latent_explorer.gui.map2d.hover_thumb import OFFSET, SIZE, stand_in
 from latent_explorer.gui.render.pixmaps import scaled_pixmap
 
 PANEL_STYLE = "background: rgba(255, 255, 255, 215); border: 1px solid #cccccc; border-radius: 3px"
@@ -166,7 +166,7 @@ class HoverThumb3D(QFrame):
 
     def show_for(self, index: int, pos: QPointF) -> None:
         """Image ``index`` beside ``pos`` (parent coordinates); hidden for -1 or without images."""
-        image = self.session.original(index) if index >= 0 and self.session.has_images else None
+        image, decoded = stand_in(self.session, index) if index >= 0 else (None, False)
         if image is None:
             self.index = -1
             self.hide()
@@ -174,7 +174,8 @@ class HoverThumb3D(QFrame):
         if index != self.index:
             self.image.setPixmap(scaled_pixmap(image, SIZE))
             label = self.session.label_of(index)
-            self.caption.setText(f"#{index}" + (f" · {label}" if label is not None else ""))
+            self.caption.setText(f"#{index}" + (f" · {label}" if label is not None else "")
+                                 + (" · decoded" if decoded else ""))
             self.index = index
             self.adjustSize()
         area = self.parentWidget().rect()
