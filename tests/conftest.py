@@ -22,6 +22,22 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 os.environ["LATENT_EXPLORER_INSTANCE"] = os.path.join(_SANDBOX, "instance")
 
 
+LIBRARY_SET = ("KMP_", "TORCHINDUCTOR_")  # set once by torch's first import or compile, not by a test
+
+
+@pytest.fixture(autouse=True)
+def _environment_restored():
+    """A test that changes the environment (a variable set and not put back) fails: later tests
+    would run in another world than alone (monkeypatch's changes are undone before this check)."""
+    before = dict(os.environ)
+    yield
+    after = dict(os.environ)
+    changed = sorted(k for k in before.keys() | after.keys()
+                     if before.get(k) != after.get(k) and k != "PYTEST_CURRENT_TEST"
+                     and not (k not in before and k.startswith(LIBRARY_SET)))
+    assert not changed, f"the test left environment variables changed: {changed}"
+
+
 @pytest.fixture(scope="session")
 def digits():
     from latent_explorer.data.demos import digits as load

@@ -68,6 +68,9 @@ def _renderer_compiled():
 def _collect_garbage_in_the_gui_thread(qapp):
     """As the app does (`gui.gc_guard`): a closed test window freed by a worker thread's garbage
     collection would run Qt destructors outside the GUI thread and can deadlock."""
+    import gc
+
     from latent_explorer.gui.threads import gc_guard
     gc_guard.install(qapp)
     yield
+    assert not gc.isenabled(), "the test turned automatic garbage collection back on (the guard is off)"
