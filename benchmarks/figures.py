@@ -29,6 +29,8 @@ FIGURES = [
     Figure("machine", "benchmarks.machine:describe", "the machine", 60),
     Figure("map", "benchmarks.figures_map:figure_map", "map frame time and set-up", 240),
     Figure("hit_test", "benchmarks.figures_map:figure_hit_test", "hover hit-test", 180),
+    Figure("thumbnails", "benchmarks.bench_thumbnails:figure_thumbnails",
+           "images as points: frame time at 10k and 100k images", 300),
     Figure("hover_decode", "benchmarks.bench_app:figure_hover", "hover → decoded image", 240),
     Figure("slider", "benchmarks.bench_app:figure_slider", "slider drag → decoded image", 180),
     Figure("training", "benchmarks.bench_core:figure_training", "trainer throughput", 300),

@@ -71,12 +71,14 @@ def _quit_at_first_window(app: QApplication) -> None:
 
 
 def warm_ups() -> list:
-    """What the background warm-up runs besides UMAP's compile: the map renderer's kernels, and
+    """What the background warm-up runs besides UMAP's compile: the map renderer's kernels (the
+    points' and the images-as-points'), and
     the imports the views make when a workspace arrives (else the GUI thread imports them then,
     tens of milliseconds in one go)."""
     from latent_explorer.gui.map2d.scatter import warm_up as warm_up_renderer
+    from latent_explorer.gui.render.thumb_lod import warm_up as warm_up_thumbnails
 
-    return [warm_up_renderer, _import_for_adoption]
+    return [warm_up_renderer, warm_up_thumbnails, _import_for_adoption]
 
 
 def start_warm_up(window: MainWindow):

@@ -23,6 +23,7 @@ class WindowServices(Protocol):
     settings: Any  # gui.settings.AppSettings
     files: Any  # gui.actions.file_actions.FileActions
     queries: Any  # gui.actions.query_actions.QueryActions
+    insight_actions: Any  # gui.actions.insight_actions.InsightActions
     model_panel: Any  # gui.docks.model_panel.ModelPanel
     insights: Any  # gui.docks.insights_panel.InsightsPanel
     insights_dock: QDockWidget

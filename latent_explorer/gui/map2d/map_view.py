@@ -77,6 +77,7 @@ class MapView(pg.PlotWidget):
                                        color="#777777", anchor=(0.5, 0.5))
         self.plotItem.addItem(self.placeholder, ignoreBounds=True)
         self.hover_thumb = HoverThumb(self)  # the hovered image beside the cursor
+        self.overlay_pickers: list = []  # scene pos -> index or -1: layers over the points (images as points)
         self.scene().sigMouseMoved.connect(self._on_mouse_moved)
         self.scene().sigMouseClicked.connect(self._on_mouse_clicked)
         session.map_changed.connect(self.set_map)
@@ -228,6 +229,10 @@ class MapView(pg.PlotWidget):
             return -1
         if not self.plotItem.vb.sceneBoundingRect().contains(scene_pos):
             return -1
+        for pick in self.overlay_pickers:
+            index = pick(scene_pos)
+            if index >= 0:
+                return index
         return self.scatter.index_at(scene_pos, radius)
 
     def scene_pos_of(self, index: int) -> QPointF:
