@@ -31,6 +31,9 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--augment", default="auto", choices=["auto", "off", "shift", "flip+shift"],
                    help="mirror and shift training images (auto: on for folders, off for the demos)")
     p.add_argument("--weight-decay", type=float, default=0.0, metavar="W", help="AdamW weight decay (default 0)")
+    p.add_argument("--loss", default="mse", choices=["mse", "focus"],
+                   help="reconstruction loss: mse (default) or focus (pixels that stand out from their "
+                        "background weigh more: small objects, texture)")
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="CPU threads for torch (default: every idle core)")
 
@@ -48,7 +51,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--image-size", type=int, default=32)
 
     p = sub.add_parser("train", help="train a model on a folder or demo:NAME and save a workspace")
-    p.add_argument("source", help="an image folder, demo:digits, demo:sprites, or vectors .npy/.csv")
+    p.add_argument("source", help="an image folder, demo:digits, demo:sprites, demo:scenes (n= and seed= as in "
+                   "demo:scenes?n=3000&seed=1), or vectors .npy/.csv")
     p.add_argument("-o", "--output", required=True, metavar="WORKSPACE")
     p.add_argument("--quiet", action="store_true")
     _add_train_options(p)
@@ -98,7 +102,7 @@ def _options(args):
         model=args.model, latent_dim=args.latent_dim, image_size=args.image_size,
         epochs=args.epochs, seed=args.seed, beta=args.beta, batch_size=args.batch_size,
         lr=args.lr, color=args.color, device=args.device, augment=args.augment,
-        weight_decay=args.weight_decay, threads=args.threads or choose_threads(reserve=0),
+        weight_decay=args.weight_decay, loss=args.loss, threads=args.threads or choose_threads(reserve=0),
     )
 
 

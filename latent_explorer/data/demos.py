@@ -1,7 +1,10 @@
-"""Built-in demo datasets, generated offline: scikit-learn's bundled digits and procedural sprites.
+"""Built-in demo datasets, generated offline: scikit-learn's bundled digits, procedural sprites
+and scenes.
 
 ``demo:sprites`` is a dSprites-like set with known generative factors (shape, scale, rotation,
 x, y) sampled uniformly from a fixed seed, so attribute directions can be checked against truth.
+``demo:scenes`` is a 3dshapes-like colour set (`data.scenes`): a small object on a floor before a
+wall, with floor, wall and object hue, object scale, x and y, and its shape as the label.
 """
 from __future__ import annotations
 
@@ -12,9 +15,9 @@ import numpy as np
 from latent_explorer.errors import UserError
 from latent_explorer.data.dataset import Dataset
 
-DEMOS = ("digits", "sprites")
+DEMOS = ("digits", "sprites", "scenes")
 SPRITE_SHAPES = ("square", "ellipse", "heart")
-DEFAULT_SIZES = {"digits": 16, "sprites": 32}
+DEFAULT_SIZES = {"digits": 16, "sprites": 32, "scenes": 32}
 
 
 def parse_demo(spec: str) -> tuple[str, dict[str, Any]]:
@@ -41,6 +44,8 @@ def load_demo(name: str, image_size: int | None = None, **params: Any) -> Datase
         return digits(size)
     if name == "sprites":
         return sprites(size, **params)
+    if name == "scenes":
+        return scenes(size, **params)
     raise UserError(f"unknown demo '{name}'")
 
 
@@ -102,6 +107,25 @@ def sprites(image_size: int = 32, n: int = 6000, seed: int = 0) -> Dataset:
             "image_size": image_size,
             "params": {"n": n, "seed": seed},
         },
+    )
+
+
+def scenes(image_size: int = 32, n: int = 6000, seed: int = 0) -> Dataset:
+    from latent_explorer.data.scenes import SCENE_SHAPES, render_scenes, sample_factors
+
+    if not 100 <= n <= 200_000:
+        raise UserError(f"demo:scenes n must be 100–200000, got {n}")
+    factors = sample_factors(n, seed)
+    shape = factors["shape"].astype(np.int64)
+    return Dataset(
+        images=render_scenes(image_size, factors),
+        labels=shape,
+        label_names=list(SCENE_SHAPES),
+        attributes={k: v for k, v in factors.items() if k != "shape"},
+        categories={"shape": shape.copy()},
+        category_names={"shape": list(SCENE_SHAPES)},
+        paths=[f"scene_{i:05d}.png" for i in range(n)],
+        source={"kind": "demo", "name": "scenes", "image_size": image_size, "params": {"n": n, "seed": seed}},
     )
 
 

@@ -40,6 +40,12 @@ def open_source(
 
             dataset.images = np.repeat(dataset.images, 3, axis=3)
             dataset.source["color"] = "rgb"
+        elif color == "grey" and dataset.channels == 3:  # demo:scenes; Pillow's "L" weights
+            import numpy as np
+
+            luma = dataset.images @ np.array([0.299, 0.587, 0.114], np.float32)
+            dataset.images = np.clip(luma + 0.5, 0, 255).astype(np.uint8)[..., None]
+            dataset.source["color"] = "grey"
         yield Progress(1, 1, f"demo:{name} ready")
         return dataset
     if kind == "embeddings":

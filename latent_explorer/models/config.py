@@ -5,6 +5,7 @@ from dataclasses import asdict, dataclass, fields
 from typing import Any
 
 from latent_explorer.errors import UserError
+from latent_explorer.models.losses import LOSSES
 
 MODEL_KINDS = ("ae", "vae", "beta-vae")
 MIN_IMAGE_SIZE, MAX_IMAGE_SIZE = 16, 128
@@ -24,6 +25,7 @@ class ModelConfig:
     beta: float = 1.0
     recon_sigma: float = 0.05
     width: int = 32
+    loss: str = "mse"  # models.losses.LOSSES; "mse" for workspaces saved before there was a choice
 
     def validate(self) -> "ModelConfig":
         if self.kind not in MODEL_KINDS:
@@ -40,6 +42,8 @@ class ModelConfig:
             raise UserError(f"β must be positive, got {self.beta}")
         if not self.recon_sigma > 0:
             raise UserError(f"recon_sigma must be positive, got {self.recon_sigma}")
+        if self.loss not in LOSSES:
+            raise UserError(f"unknown loss '{self.loss}': choose one of {', '.join(LOSSES)}")
         if not 4 <= self.width <= 256:
             raise UserError(f"width must be 4–256, got {self.width}")
         return self

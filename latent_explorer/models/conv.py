@@ -8,6 +8,7 @@ from torch import nn
 from torch.nn import functional as F
 
 from latent_explorer.models.config import ModelConfig
+from latent_explorer.models.losses import reconstruction_error
 
 
 def _spatial_sizes(size: int) -> list[int]:
@@ -97,11 +98,13 @@ def loss_terms(
 
 def loss_terms_per_image(model: ConvAutoencoder, x: torch.Tensor):
     """(total, reconstruction term, KL, squared error) per image, from one forward pass;
-    the latent is sampled in training mode, the mean is used in eval mode."""
+    the latent is sampled in training mode, the mean is used in eval mode. The reconstruction
+    term is the configured loss (`models.losses`); the squared error is always plain."""
     cfg = model.config
     recon, mu, logvar = model(x, sample=model.training)
     sq = (recon - x).pow(2).flatten(1).sum(1)
-    rec = sq / (2.0 * cfg.recon_sigma**2)
+    err = sq if cfg.loss == "mse" else reconstruction_error(cfg.loss, recon, x)
+    rec = err / (2.0 * cfg.recon_sigma**2)
     if logvar is None:
         kl = torch.zeros_like(rec)
     else:

@@ -38,6 +38,7 @@ class TrainOptions:
     lr: float = 1e-3
     beta: float | None = None  # default 1 for a VAE, 4 for a β-VAE
     recon_sigma: float = 0.05
+    loss: str = "mse"  # models.losses.LOSSES: the reconstruction loss
     width: int | None = None
     color: str = "auto"
     val_fraction: float = 0.2
@@ -57,6 +58,7 @@ class TrainOptions:
             beta=self.beta or 1.0,
             recon_sigma=self.recon_sigma,
             width=self.width or 32,
+            loss=self.loss,
         ).validate()
         validate_schedule(self.epochs, self.batch_size, self.lr)
         resolve_augment(self.augment, None, 32)
@@ -81,6 +83,7 @@ class TrainOptions:
             beta=beta,
             recon_sigma=self.recon_sigma,
             width=width,
+            loss=self.loss,
         ).validate()
 
     def trainer(self, config: ModelConfig, dataset: Dataset) -> Trainer:

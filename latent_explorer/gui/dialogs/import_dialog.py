@@ -12,7 +12,8 @@ from PySide6.QtWidgets import (
 
 MODEL_FILTER = "TorchScript model (*.pt *.pth *.ts *.torchscript *.zip);;All files (*)"
 NO_SOURCE = "none: samples from the prior"
-DEMO_SOURCES = [("Digits (built-in demo)", "demo:digits"), ("Sprites (built-in demo)", "demo:sprites")]
+DEMO_SOURCES = [("Digits (built-in demo)", "demo:digits"), ("Sprites (built-in demo)", "demo:sprites"),
+                ("Scenes (built-in colour demo)", "demo:scenes")]
 RANGES = [("auto (detected)", "auto"), ("0 … 1", "0,1"), ("-1 … 1 (tanh)", "-1,1")]
 MAX_SAMPLES = 1_000_000
 
