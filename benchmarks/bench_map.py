@@ -61,6 +61,17 @@ def gl_finish(widget) -> None:
         vp.doneCurrent()
 
 
+def pan_or_zoom(vb, k: int) -> None:
+    """Frame ``k`` of a benchmark's interaction: zoom in, pan, zoom out, pan back, …"""
+    if k % 4 == 0:
+        vb.scaleBy((0.8, 0.8))
+    elif k % 4 == 2:
+        vb.scaleBy((1.25, 1.25))
+    else:
+        (x0, x1), _ = vb.viewRange()
+        vb.translateBy(x=(x1 - x0) * (0.03 if k % 8 < 4 else -0.03))
+
+
 def frame(app, widget) -> float:
     t0 = time.perf_counter()
     widget.repaint()
@@ -103,13 +114,7 @@ def bench_drawing(app, kind: str, pos: np.ndarray, codes: np.ndarray, frames: in
     vb = widget.plotItem.vb
     times = []
     for k in range(frames):
-        if k % 4 == 0:
-            vb.scaleBy((0.8, 0.8))
-        elif k % 4 == 2:
-            vb.scaleBy((1.25, 1.25))
-        else:
-            (x0, x1), _ = vb.viewRange()
-            vb.translateBy(x=(x1 - x0) * (0.03 if k % 8 < 4 else -0.03))
+        pan_or_zoom(vb, k)
         times.append(frame(app, widget))
     result = {"setup_s": setup, "frame_ms_median": float(np.median(times)),
               "frame_ms_p95": float(np.percentile(times, 95)), "frames": len(times)}

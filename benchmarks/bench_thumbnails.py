@@ -39,13 +39,7 @@ def _frames(app, widget, count: int, layer=None, layer_ms: list | None = None) -
     vb = widget.plotItem.vb
     times = []
     for k in range(count):
-        if k % 4 == 0:
-            vb.scaleBy((0.8, 0.8))
-        elif k % 4 == 2:
-            vb.scaleBy((1.25, 1.25))
-        else:
-            (x0, x1), _ = vb.viewRange()
-            vb.translateBy(x=(x1 - x0) * (0.03 if k % 8 < 4 else -0.03))
+        bench_map.pan_or_zoom(vb, k)
         times.append(bench_map.frame(app, widget) / 1e3)
         if layer is not None:
             layer_ms.append(layer.last_render_ms)

@@ -6,8 +6,8 @@ coefficients leans on unused dimensions and walking it barely moves the attribut
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
-from typing import Any, Callable, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Sequence
 
 import numpy as np
 

@@ -24,6 +24,7 @@ from PySide6.QtGui import QImage, QTransform
 from latent_explorer.gui.render.thumb_lod import (LEVELS, SpriteCache, frame_width, render_thumbnails, sprite_at,
                                                   sprite_level)
 from latent_explorer.gui.render.thumb_lod import warm_up as compile_kernels
+from latent_explorer.gui.render.scatter_raster import paint_area
 from latent_explorer.gui.threads.latest_worker import LatestOnlyWorker
 
 Z_VALUE = 5  # above the dots (0), below the hover and selection markers (10)
@@ -88,20 +89,13 @@ class ThumbnailItem(pg.GraphicsObject):
     # ------------------------------------------------------------------ drawing
 
     def paint(self, painter, option, widget=None) -> None:
-        vb = self.getViewBox()
-        tr = painter.transform()
-        if not self.ready or vb is None or not len(self.scatter) or abs(tr.m12()) > 1e-9 or abs(tr.m21()) > 1e-9:
+        if not self.ready or not len(self.scatter):
             return
-        cache = self.sprite_cache()
+        area = paint_area(painter, self.getViewBox(), self.boundingRect())
+        cache = self.sprite_cache() if area is not None else None
         if cache is None:
             return
-        dpr = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
-        area = tr.mapRect(vb.viewRect().intersected(self.boundingRect()))
-        left, top = int(np.floor(area.left() * dpr)), int(np.floor(area.top() * dpr))
-        w = int(np.ceil(area.right() * dpr)) - left
-        h = int(np.ceil(area.bottom() * dpr)) - top
-        if w <= 0 or h <= 0 or w * h > 64_000_000:
-            return
+        tr, dpr, left, top, w, h = area
         data = tr.mapRect(self.scatter.data_rect)
         level = sprite_level(len(self.scatter), data.width() * dpr, data.height() * dpr, dpr,
                              max(cache.images.shape[1:3]))

@@ -286,17 +286,10 @@ class RasterScatterItem(pg.GraphicsObject):
     def _paint_raster(self, painter) -> None:
         if not len(self.x):
             return
-        vb = self.getViewBox()
-        tr = painter.transform()
-        if abs(tr.m12()) > 1e-9 or abs(tr.m21()) > 1e-9 or vb is None:
+        area = paint_area(painter, self.getViewBox(), self.boundingRect())
+        if area is None:
             return
-        dpr = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
-        area = tr.mapRect(vb.viewRect().intersected(self.boundingRect()))
-        left, top = int(np.floor(area.left() * dpr)), int(np.floor(area.top() * dpr))
-        w = int(np.ceil(area.right() * dpr)) - left
-        h = int(np.ceil(area.bottom() * dpr)) - top
-        if w <= 0 or h <= 0 or w * h > 64_000_000:
-            return
+        tr, dpr, left, top, w, h = area
         ax, bx = tr.m11() * dpr, tr.dx() * dpr - left
         ay, by = tr.m22() * dpr, tr.dy() * dpr - top
         size = max(1, round(self.size_px * dpr))
@@ -323,6 +316,23 @@ class RasterScatterItem(pg.GraphicsObject):
         image._keep = img  # the QImage does not own the numpy buffer
         self.last_render_ms = (time.perf_counter() - t0) * 1e3
         return image
+
+
+def paint_area(painter, vb, bounds: QRectF):
+    """Where an item drawn as one device-pixel image paints: (transform, device pixel ratio,
+    left, top, width, height) of the visible part of ``bounds``; None when nothing shows, the view
+    is rotated, or the image would be absurdly large."""
+    tr = painter.transform()
+    if vb is None or abs(tr.m12()) > 1e-9 or abs(tr.m21()) > 1e-9:
+        return None
+    dpr = painter.device().devicePixelRatioF() if painter.device() is not None else 1.0
+    area = tr.mapRect(vb.viewRect().intersected(bounds))
+    left, top = int(np.floor(area.left() * dpr)), int(np.floor(area.top() * dpr))
+    w = int(np.ceil(area.right() * dpr)) - left
+    h = int(np.ceil(area.bottom() * dpr)) - top
+    if w <= 0 or h <= 0 or w * h > 64_000_000:
+        return None
+    return tr, dpr, left, top, w, h
 
 
 def work_buffer(buffers: dict, name: str, shape: tuple[int, int], dtype) -> np.ndarray:
