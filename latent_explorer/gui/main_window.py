@@ -320,6 +320,7 @@ class MainWindow(QMainWindow):
         if positions is None or len(self.chosen) and self.chosen.max() >= n:
             self.chosen = np.zeros(0, np.int64)
         self.points_label.setText(f"{n:,} points" if n else "")
+        self.points_label.setToolTip(getattr(self.session.projection, "note", "") or "")  # a sampled map says so
 
     def selected_indices(self) -> np.ndarray:
         """The lasso/box selection, else the clicked image, else nothing."""

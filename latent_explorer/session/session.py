@@ -294,6 +294,8 @@ class Session:
         self.maps[projection.n_components] = projection
         self.map = np.asarray(projection.embedding_)
         self.map_changed.emit(self.map)
+        if getattr(projection, "note", ""):  # a sampled map says so ("UMAP fitted on 100,000 of …")
+            self.status.emit(projection.note)
 
     def show_live_map(self, positions: np.ndarray | None) -> None:
         """A frame (N, 2) of the latent map of a model still training, shown while the current

@@ -4,7 +4,9 @@
 Partial(embedding (N, k) float32) while the optimiser runs, so a view can animate the map, ends
 with Partial(result), and stops within one chunk of iterations once its CancelToken is set.
 Maps are cached in memory by (latents, method, parameters); `to_state` / `from_state` keep one in a
-workspace as JSON + arrays (no pickled estimators: `transform` rebuilds what it needs)."""
+workspace as JSON + arrays (no pickled estimators: `transform` rebuilds what it needs).
+t-SNE and UMAP of very many latents are fitted on a sample, the rest placed beside their
+neighbours (`placement_large`); the map says so (`sample_`, `note`, the saved state)."""
 from __future__ import annotations
 
 import dataclasses
@@ -17,6 +19,7 @@ import numpy as np
 from latent_explorer.errors import UserError
 from latent_explorer.infra.tasks import CancelToken, Partial, Progress, Task, run_task
 from latent_explorer.analysis.maps.projection_cache import FittedMap, ProjectionCache, cache_key, latents_digest
+from latent_explorer.analysis.maps.placement_large import fit_sampled, sample_size, sampled_note
 from latent_explorer.analysis.maps.projection_steps import (
     fit_tsne_steps, fit_umap_steps, rebuild_tsne, rebuild_umap, tsne_transform,
 )
@@ -158,15 +161,31 @@ class Projection:
     def embedding_(self) -> np.ndarray | None:
         return None if self._fitted is None else self._fitted.embedding
 
+    @property
+    def sample_(self) -> np.ndarray | None:
+        """Indices of the latents a sampled map was fitted on (the others were placed beside
+        their neighbours); None when it was fitted on all of them."""
+        return None if self._fitted is None else self._fitted.sample
+
+    @property
+    def note(self) -> str:
+        """"UMAP fitted on 100,000 of 1,000,000 points" for a sampled map, else ""."""
+        fitted = self._fitted
+        if fitted is None or fitted.sample is None:
+            return ""
+        return sampled_note(fitted.method, len(fitted.sample), len(fitted.embedding))
+
     def fit_task(
         self, latents, cancel: CancelToken | None = None, partial_every: int | None = None,
         cache: ProjectionCache | None = None,
     ) -> Task:
         """Compute the map of ``latents`` (N, D). ``partial_every``: iterations (t-SNE) or
         epochs (UMAP) between two Partial embeddings; ``cache``: where a map of the same latents
-        and parameters is looked up first and the new one kept (none: always computed)."""
+        and parameters is looked up first and the new one kept (none: always computed). Above
+        `placement_large.SAMPLE_ABOVE` latents t-SNE/UMAP are fitted on a sample."""
         x = as_latents(latents)
-        params = validated_params(self.method, self.n_components, self.params, len(x))
+        size = sample_size(self.method, len(x))
+        params = validated_params(self.method, self.n_components, self.params, size or len(x))
         # PCA is not cached: hashing the latents costs about as much as computing it. Without
         # a seed a t-SNE or UMAP map is a fresh draw each time: nothing to cache either.
         cacheable = cache is not None and self.method != "pca" and params["random_state"] is not None
@@ -175,7 +194,7 @@ class Projection:
         digest, hit = None, None
         if cacheable:
             digest = latents_digest(x)
-            hit = cache.get(cache_key(digest, self.method, self.n_components, params))
+            hit = cache.get(cache_key(digest, self.method, self.n_components, params, size))
         if hit is not None:
             self._fitted = hit
             yield Progress(1, 1, f"{_NAMES[self.method]}: cached")
@@ -183,10 +202,18 @@ class Projection:
             return hit.embedding
         token = cancel if cancel is not None else _NEVER_CANCELLED
         fit = _FITTERS[self.method]
-        embedding, model = yield from fit(x, self.n_components, params, token, partial_every)
+        sample = None
+        if size is None:
+            embedding, model = yield from fit(x, self.n_components, params, token, partial_every)
+        else:
+            embedding, model, sample = yield from fit_sampled(
+                fit, self.method, x, self.n_components, params, token, partial_every, size
+            )
         embedding = _read_only(np.asarray(embedding, np.float32))
         # The latents are referenced, not copied: t-SNE/UMAP `transform` may need them again.
-        fitted = FittedMap(self.method, self.n_components, params, digest, embedding, model, x)
+        fitted = FittedMap(
+            self.method, self.n_components, params, digest, embedding, model, x, sample
+        )
         if cacheable:
             cache.put(fitted)
         self._fitted = fitted
@@ -219,9 +246,10 @@ class Projection:
                 if fitted.latents is None:
                     raise UserError("This map was loaded without its latents: give them to from_state")
                 rebuild = rebuild_tsne if fitted.method == "tsne" else rebuild_umap
-                fitted.model = rebuild(
-                    fitted.latents, fitted.embedding, fitted.n_components, fitted.params
-                )
+                x, y = fitted.latents, fitted.embedding
+                if fitted.sample is not None:  # the model of a sampled map knows the sample only
+                    x, y = x[fitted.sample], y[fitted.sample]
+                fitted.model = rebuild(x, y, fitted.n_components, fitted.params)
             if fitted.method == "tsne":
                 return tsne_transform(fitted.model, z)
             with warnings.catch_warnings():
@@ -265,6 +293,10 @@ class Projection:
             "n_points": int(len(fitted.embedding)),
         }
         arrays = {"embedding": np.array(fitted.embedding, np.float32)}
+        if fitted.sample is not None:
+            meta["sample_size"] = int(len(fitted.sample))
+            meta["note"] = self.note
+            arrays["sample"] = np.asarray(fitted.sample, np.int64)
         if fitted.method == "pca":
             arrays["pca_mean"] = np.asarray(fitted.model["mean"], np.float32)
             arrays["pca_components"] = np.asarray(fitted.model["components"], np.float32)
@@ -279,7 +311,9 @@ class Projection:
             proj = cls(str(meta["method"]), int(meta["n_components"]), **dict(meta["params"]))
             embedding = np.asarray(arrays["embedding"], np.float32)
             n, digest = int(meta["n_points"]), str(meta["latents_digest"])
-            params = validated_params(proj.method, proj.n_components, proj.params, n)
+            sample = _saved_sample(meta, arrays, n)
+            fitted_on = n if sample is None else len(sample)
+            params = validated_params(proj.method, proj.n_components, proj.params, fitted_on)
             model = None
             if proj.method == "pca":
                 model = {"mean": arrays["pca_mean"], "components": arrays["pca_components"]}
@@ -293,9 +327,21 @@ class Projection:
             if latents_digest(x) != digest:
                 raise UserError(f"The {proj.name} map was made from other latents: compute it again")
         fitted = FittedMap(
-            proj.method, proj.n_components, params, digest, _read_only(embedding), model, x
+            proj.method, proj.n_components, params, digest, _read_only(embedding), model, x, sample
         )
         if cache is not None and x is not None and proj.method != "pca":
             cache.put(fitted)
         proj._fitted = fitted
         return proj
+
+
+def _saved_sample(meta: dict, arrays: dict[str, np.ndarray], n: int) -> np.ndarray | None:
+    """The sample indices of a saved sampled map (None: fitted on all ``n`` points)."""
+    if "sample" not in arrays:
+        return None
+    sample = np.asarray(arrays["sample"])
+    size = int(meta["sample_size"])
+    ok = sample.ndim == 1 and 0 < len(sample) == size and np.issubdtype(sample.dtype, np.integer)
+    if not ok or sample.min() < 0 or sample.max() >= n or (np.diff(sample) <= 0).any():
+        raise ValueError("the saved sample indices do not fit the map")
+    return sample.astype(np.int64)

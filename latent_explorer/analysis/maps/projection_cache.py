@@ -24,7 +24,8 @@ class FittedMap:
     """One computed map. ``embedding`` is read-only, so a cached map cannot be changed by a
     caller. ``model`` is what places new latents on the map (sklearn PCA arrays, an openTSNE
     embedding, a fitted UMAP); after a reload from a workspace it is None until a `transform`
-    rebuilds it from ``latents`` (which are only referenced, not copied)."""
+    rebuilds it from ``latents`` (which are only referenced, not copied) — from ``latents[sample]``
+    for a map fitted on a sample (`placement_large`)."""
 
     method: str
     n_components: int
@@ -33,15 +34,18 @@ class FittedMap:
     embedding: np.ndarray
     model: Any = None
     latents: np.ndarray | None = None
+    sample: np.ndarray | None = None  # indices of the latents a sampled map was fitted on
     lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     @property
     def key(self) -> tuple:
-        return cache_key(self.digest, self.method, self.n_components, self.params)
+        size = None if self.sample is None else len(self.sample)
+        return cache_key(self.digest, self.method, self.n_components, self.params, size)
 
 
-def cache_key(digest: str | None, method: str, n_components: int, params: dict[str, Any]) -> tuple:
-    return digest, method, int(n_components), json.dumps(params, sort_keys=True)
+def cache_key(digest: str | None, method: str, n_components: int, params: dict[str, Any],
+              sample_size: int | None = None) -> tuple:
+    return digest, method, int(n_components), json.dumps(params, sort_keys=True), sample_size
 
 
 class ProjectionCache:
