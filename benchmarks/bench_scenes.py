@@ -44,7 +44,7 @@ def train_scenes(n: int, epochs: int, loss: str, seed: int = 0) -> dict:
 def figure_scenes(workdir, quick: bool) -> dict:
     from latent_explorer.models.losses import LOSSES
 
-    n, epochs = (1000, 10) if quick else (2000, 20)  # the full run is the quality test's
+    n, epochs = (1000, 10) if quick else (2000, 20)
     raw = {loss: train_scenes(n, epochs, loss) for loss in LOSSES}
     rows = []
     for loss, m in raw.items():
