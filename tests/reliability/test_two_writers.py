@@ -5,6 +5,7 @@ another program saved since it was opened is refused with `WorkspaceChangedError
 written) unless forced."""
 from __future__ import annotations
 
+import contextlib
 import multiprocessing
 import os
 import shutil
@@ -99,26 +100,33 @@ def _checked_writer(path: str, name: str, rounds: int, barrier, results) -> None
         barrier.abort()
 
 
-def test_two_processes_saving_at_once_always_leave_one_whole_version(saved):
-    latents = load_workspace(saved).latents.mean
-    ctx = multiprocessing.get_context("spawn")
-    barrier, errors = ctx.Barrier(3), ctx.Queue()
-    procs = [ctx.Process(target=_forced_writer, args=(saved, name, barrier, errors), daemon=True)
-             for name in WRITERS]
+@contextlib.contextmanager
+def _writers(ctx, barrier, target, args_of):
+    """One spawned process per writer running ``target(*args_of(name))``; the barrier is broken
+    if the test fails (so no writer waits forever) and every writer is joined."""
+    procs = [ctx.Process(target=target, args=args_of(name), daemon=True) for name in WRITERS]
     for p in procs:
         p.start()
-    winners = []
     try:
-        for r in range(ROUNDS):
-            barrier.wait(TIMEOUT_S)  # go: both save now
-            barrier.wait(TIMEOUT_S)  # both saved
-            winners.append(_whose(saved, r, latents))
+        yield procs
     except Exception:
         barrier.abort()
         raise
     finally:
         for p in procs:
             p.join(TIMEOUT_S)
+
+
+def test_two_processes_saving_at_once_always_leave_one_whole_version(saved):
+    latents = load_workspace(saved).latents.mean
+    ctx = multiprocessing.get_context("spawn")
+    barrier, errors = ctx.Barrier(3), ctx.Queue()
+    winners = []
+    with _writers(ctx, barrier, _forced_writer, lambda name: (saved, name, barrier, errors)) as procs:
+        for r in range(ROUNDS):
+            barrier.wait(TIMEOUT_S)  # go: both save now
+            barrier.wait(TIMEOUT_S)  # both saved
+            winners.append(_whose(saved, r, latents))
     assert errors.empty(), errors.get()
     assert all(p.exitcode == 0 for p in procs)
     assert len(winners) == ROUNDS
@@ -131,11 +139,7 @@ def test_of_two_processes_saving_the_same_version_one_wins_and_the_other_is_told
     latents = load_workspace(saved).latents.mean
     ctx = multiprocessing.get_context("spawn")
     barrier, results = ctx.Barrier(3), ctx.Queue()
-    procs = [ctx.Process(target=_checked_writer, args=(saved, name, rounds, barrier, results), daemon=True)
-             for name in WRITERS]
-    for p in procs:
-        p.start()
-    try:
+    with _writers(ctx, barrier, _checked_writer, lambda name: (saved, name, rounds, barrier, results)) as procs:
         for r in range(rounds):
             barrier.wait(TIMEOUT_S)  # read the file
             barrier.wait(TIMEOUT_S)  # both read it: save
@@ -144,12 +148,6 @@ def test_of_two_processes_saving_the_same_version_one_wins_and_the_other_is_told
             assert sorted(outcome.values()) == ["refused", "saved"], outcome
             winner = next(n for n, what in outcome.items() if what == "saved")
             assert _whose(saved, r, latents) == winner
-    except Exception:
-        barrier.abort()
-        raise
-    finally:
-        for p in procs:
-            p.join(TIMEOUT_S)
     assert all(p.exitcode == 0 for p in procs)
 
 
