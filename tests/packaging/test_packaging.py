@@ -103,3 +103,28 @@ def test_stripping_never_ships_a_library_the_loader_would_refuse(tmp_path):
         _, shipped, _ = bundle_tools.stripped((Path(lib).name, lib, "BINARY"), tmp_path)
         assert bundle_tools.elf_loads_aligned(shipped)
         assert os.path.getsize(shipped) <= os.path.getsize(lib)
+
+
+def _spec_list(name: str) -> list[str]:
+    import ast
+
+    for node in ast.parse((ROOT / "build.spec").read_text()).body:
+        if isinstance(node, ast.Assign) and getattr(node.targets[0], "id", None) == name:
+            return ast.literal_eval(node.value)
+    raise AssertionError(f"build.spec has no list named {name}")
+
+
+def test_the_bundle_keeps_every_qt_module_the_app_imports():
+    """A Qt module left out of the bundle fails only in the frozen app, at the line importing it
+    (QtNetwork, for the second-launch hand-over, once did)."""
+    from fnmatch import fnmatch
+
+    imported = set()
+    for path in (ROOT / "latent_explorer").rglob("*.py"):
+        imported |= set(re.findall(r"\bPySide6\.(Qt\w+)", path.read_text()))
+    assert {"QtCore", "QtWidgets", "QtNetwork"} <= imported
+    excludes, drop = set(_spec_list("excludes")), _spec_list("DROP")
+    for module in sorted(imported):
+        assert f"PySide6.{module}" not in excludes, module
+        library = f"PySide6/Qt/lib/libQt6{module[2:]}.so.6"
+        assert not any(fnmatch(library, pattern) for pattern in drop), module
