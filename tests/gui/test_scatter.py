@@ -157,6 +157,33 @@ def test_legend_proxy_toggles_its_group(raster):
     assert rgba(grab(plot), widget_xy(plot, 2.5, 0.5)) == BLUE
 
 
+def test_refilling_the_legend_frees_its_old_entries(raster, qtbot):
+    """A legend refilled for every new map must not keep the old entries alive (each held
+    itself through its toggle's connection: a soak grew by 32 Qt items a cycle)."""
+    import gc
+
+    from latent_explorer.gui.map2d.legend import MapLegend
+
+    plot, item, _, _ = raster
+
+    def alive() -> int:
+        QApplication.sendPostedEvents(None, QEvent.Type.DeferredDelete)
+        gc.collect()
+        return sum(isinstance(o, (pg.ScatterPlotItem, pg.LabelItem)) for o in gc.get_objects())
+
+    legend = MapLegend(plot, item, 6)
+    entries = [(0, RED, "red"), (1, BLUE, "blue")]
+    legend.fill(entries)
+    once = alive()
+    for _ in range(10):
+        legend.fill(entries)
+    assert alive() == once  # 40 more without the clean-up
+    assert legend.entry_texts() == ["red", "blue"] and legend.shown() == [True, True]
+    legend.items[1][0].item.setVisible(False)  # the new entries still toggle their group
+    assert legend.shown() == [True, False]
+    assert not lit(grab(plot), widget_xy(plot, 2.5, 0.5))
+
+
 def test_highlight_draws_a_ring_on_top(raster):
     plot, item, pos, _ = raster
     centre = widget_xy(plot, *ISOLATED)

@@ -49,7 +49,17 @@ class MapLegend:
         self.item.setVisible(visible)
 
     def clear(self) -> None:
+        """Empty the legend and free its entries: each proxy's signal holds a function that
+        holds the proxy (and its label), so without a disconnect and a delete every refill
+        leaked its items (found by scripts/reliability/soak.py)."""
+        entries = list(self.item.items)
         self.item.clear()
+        for proxy in self._proxies:
+            proxy.visibleChanged.disconnect()
+            proxy.deleteLater()
+        for sample, label in entries:
+            sample.deleteLater()
+            label.deleteLater()
         self._proxies, self._texts = [], []
         self.settled = False
 
