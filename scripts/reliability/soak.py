@@ -3,13 +3,14 @@
     .venv/bin/python scripts/reliability/soak.py [--minutes 30 | --cycles N] [--folder DIR]
         [--n 400] [--json out.json]
 
-Runs the window off screen in this process. The first cycle opens a folder of photo-like crops
+Runs the window off screen in this process, started as the app starts it (its background warm-up,
+and with it garbage collection from the GUI thread, `gui.threads.gc_guard`). The first cycle opens a folder of photo-like crops
 (built with benchmarks/photo_folder.py unless --folder is given), trains a small model on it and
 saves it; every later cycle reopens that workspace and then, as a user would: computes PCA,
 t-SNE and UMAP maps, moves the mouse over the map (10,000 moves over the whole session), drags
 sliders, turns the decoded atlas and images-as-points on and off, draws prior samples, an
 interpolation and an arithmetic result, and saves. After each cycle it records the resident
-memory (VmRSS), the process's threads, its open file descriptors and the worker threads still
+memory (VmRSS; with --trim, again after glibc returns its free pages), the process's threads, its open file descriptors and the worker threads still
 running. Python warnings (those the default filters would print) and Qt warnings are counted. Prints one line per cycle and, at the end,
 the growth after the first cycle; --json writes every figure. Linux only (/proc).
 """
@@ -30,10 +31,24 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 TOTAL_HOVERS = 10_000
 
 
-def proc_figures() -> dict:
+def rss_mb() -> float:
     status = Path("/proc/self/status").read_text()
-    rss_kb = next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:"))
-    return {"rss_mb": rss_kb / 1024, "threads": len(os.listdir("/proc/self/task")),
+    return next(int(line.split()[1]) for line in status.splitlines() if line.startswith("VmRSS:")) / 1024
+
+
+def trimmed_rss() -> dict:
+    """VmRSS after glibc hands its free heap pages back (what is still in use, without the
+    allocator's kept pages) and how long that took; {} where the C library cannot."""
+    from latent_explorer.infra.memory import release_free_memory
+
+    start = time.perf_counter()
+    if not release_free_memory():
+        return {}
+    return {"rss_trimmed_mb": rss_mb(), "trim_ms": round((time.perf_counter() - start) * 1000, 2)}
+
+
+def proc_figures() -> dict:
+    return {"rss_mb": rss_mb(), "threads": len(os.listdir("/proc/self/task")),
             "fds": len(os.listdir("/proc/self/fd"))}
 
 
@@ -128,11 +143,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--folder", default=None, help="an image folder (default: 400 photo crops, built once)")
     p.add_argument("--n", type=int, default=400, help="images in the built folder")
     p.add_argument("--json", default=None)
+    p.add_argument("--trim", action="store_true",
+                   help="after each cycle's figures, also VmRSS after malloc_trim (a diagnosis: it changes later cycles' RSS)")
     args = p.parse_args(argv)
 
     from PySide6.QtCore import QtMsgType, qInstallMessageHandler
 
-    from latent_explorer.gui.app import make_app
+    from latent_explorer.gui.app import make_app, start_warm_up
     from latent_explorer.gui.main_window import MainWindow
 
     work = Path(tempfile.mkdtemp(prefix="lexp-soak-"))
@@ -154,7 +171,10 @@ def main(argv: list[str] | None = None) -> int:
     window.ask_before_discarding = False
     window.resize(1280, 800)
     window.show()
+    warm_up = start_warm_up(window)  # as the app starts: with it, its garbage collection regime
     driver = Driver(window, app)
+    while warm_up.is_alive():
+        driver.pump(0.05)
     path = str(work / "soak.lexp")
     rows, start = [], time.perf_counter()
     with warnings.catch_warnings(record=True) as py_warnings:  # what would be printed: default filters
@@ -166,6 +186,7 @@ def main(argv: list[str] | None = None) -> int:
             driver.cycle(cycle == 0, folder, path, max(30, TOTAL_HOVERS // cycles_planned))
             row = {"cycle": cycle + 1, "seconds": round(time.perf_counter() - t0, 1),
                    "elapsed_min": round((time.perf_counter() - start) / 60, 2), **proc_figures(),
+                   **(trimmed_rss() if args.trim else {}),
                    "workers_running": window.runner.running_threads(),
                    "warnings": len(py_warnings) + len(qt_warnings)}
             rows.append(row)
@@ -179,6 +200,8 @@ def main(argv: list[str] | None = None) -> int:
         "rss_first_cycle_mb": round(first["rss_mb"], 1), "rss_last_mb": round(last["rss_mb"], 1),
         "rss_growth_after_first_cycle_mb": round(last["rss_mb"] - first["rss_mb"], 1),
         "rss_growth_after_second_cycle_mb": round(last["rss_mb"] - rows[1]["rss_mb"], 1),
+        **({"trimmed_rss_growth_after_first_cycle_mb": round(last["rss_trimmed_mb"] - first["rss_trimmed_mb"], 1)}
+           if "rss_trimmed_mb" in first else {}),
         "threads_growth": last["threads"] - rows[1]["threads"], "fds_growth": last["fds"] - rows[1]["fds"],
         "workers_running_at_end": window.runner.running_threads(),
         "python_warnings": sorted({f"{w.category.__name__}: {w.message}" for w in py_warnings})[:20],

@@ -5,7 +5,8 @@ QMenu while the GUI thread deleted another, each holding what the other waited f
 turns automatic collection off and collects in the GUI thread, from a timer, as often as the
 usual thresholds would — except full collections, which walk every object of the process (about
 0.1–0.5 s with torch loaded): those come at most every FULL_INTERVAL_S seconds (CPython itself
-defers them until long-lived objects grew by a quarter)."""
+defers them until long-lived objects grew by a quarter). Every TRIM_INTERVAL_S the C heap's
+free pages go back to the system (`infra.memory`: about a millisecond)."""
 from __future__ import annotations
 
 import gc
@@ -13,15 +14,18 @@ import time
 
 from PySide6.QtCore import QObject, QTimer
 
+from latent_explorer.infra.memory import release_free_memory
+
 INTERVAL_MS = 200
 FULL_INTERVAL_S = 30.0
+TRIM_INTERVAL_S = 10.0
 
 
 class MainThreadGarbageCollector(QObject):
     def __init__(self, parent: QObject | None = None, interval_ms: int = INTERVAL_MS) -> None:
         super().__init__(parent)
         self.collections = 0
-        self._last_full = time.monotonic()
+        self._last_full = self._last_trim = time.monotonic()
         gc.disable()
         self.timer = QTimer(self)
         self.timer.timeout.connect(self.check)
@@ -38,7 +42,10 @@ class MainThreadGarbageCollector(QObject):
                     self._last_full = time.monotonic()
                 gc.collect(generation)
                 self.collections += 1
-                return
+                break
+        if time.monotonic() - self._last_trim >= TRIM_INTERVAL_S:
+            self._last_trim = time.monotonic()
+            release_free_memory()
 
     def freeze(self) -> None:
         """Move everything alive now (modules, compiled kernels: they live as long as the
