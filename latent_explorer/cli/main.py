@@ -1,9 +1,11 @@
 """The `latent-explorer` command: scan, train, resume, report, export, import, demo, the
 analysis commands of `cli_analysis` (project, directions, anomalies) and the generating
-commands of `cli_generate` (interpolate, sample, arithmetic)."""
+commands of `cli_generate` (interpolate, sample, arithmetic). `train` also runs under torchrun,
+over several processes (`_train_distributed`)."""
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from pathlib import Path
 
@@ -27,7 +29,8 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=1e-3)
     p.add_argument("--color", default="auto", choices=["auto", "grey", "rgb"])
-    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:1, mps")
+    p.add_argument("--device", default="auto",
+                   help="auto, cpu, cuda, cuda:1, mps (under torchrun: cuda, each process on its own GPU)")
     p.add_argument("--augment", default="auto", choices=["auto", "off", "shift", "flip+shift"],
                    help="mirror and shift training images (auto: on for folders, off for the demos)")
     p.add_argument("--weight-decay", type=float, default=0.0, metavar="W", help="AdamW weight decay (default 0)")
@@ -35,7 +38,7 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
                    help="reconstruction loss: mse (default) or focus (pixels that stand out from their "
                         "background weigh more: small objects, texture)")
     p.add_argument("--threads", type=int, default=None, metavar="N",
-                   help="CPU threads for torch (default: every idle core)")
+                   help="CPU threads for torch (default: every idle core, shared out under torchrun)")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -92,9 +95,9 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def _options(args):
+def _options(args, processes: int = 1):
     """TrainOptions from the command line; with no window to keep responsive, torch gets every
-    idle core."""
+    idle core, shared out among ``processes`` training side by side."""
     from latent_explorer.pipeline.train import TrainOptions
     from latent_explorer.training.device import choose_threads
 
@@ -102,7 +105,8 @@ def _options(args):
         model=args.model, latent_dim=args.latent_dim, image_size=args.image_size,
         epochs=args.epochs, seed=args.seed, beta=args.beta, batch_size=args.batch_size,
         lr=args.lr, color=args.color, device=args.device, augment=args.augment,
-        weight_decay=args.weight_decay, loss=args.loss, threads=args.threads or choose_threads(reserve=0),
+        weight_decay=args.weight_decay, loss=args.loss,
+        threads=args.threads or max(1, choose_threads(reserve=0) // processes),
     )
 
 
@@ -167,9 +171,38 @@ def cmd_train(args) -> int:
     from latent_explorer.pipeline.train import train_source
     from latent_explorer.infra.tasks import CancelToken
 
+    if _torchrun_processes() > 1:
+        return _train_distributed(args)
     output = _check_output(args.output)
     cancel = CancelToken()
     return _train_and_save(train_source(args.source, _options(args), cancel), cancel, output, args.quiet)
+
+
+def _torchrun_processes() -> int:
+    """WORLD_SIZE as torchrun sets it; 1 outside torchrun (read without importing torch)."""
+    if "WORLD_SIZE" not in os.environ:
+        return 1
+    from latent_explorer.training.distributed import from_env
+
+    return from_env().world
+
+
+def _train_distributed(args) -> int:
+    """One of torchrun's processes: all train together (DistributedDataParallel, NCCL on CUDA,
+    gloo on the CPU); process 0 alone encodes, reports and saves, the others end quietly."""
+    from latent_explorer.cli.progress import drive
+    from latent_explorer.infra.tasks import CancelToken
+    from latent_explorer.pipeline.train import train_source
+    from latent_explorer.training.distributed import process_group
+
+    output = _check_output(args.output)
+    cancel = CancelToken()
+    with process_group(args.device) as ranks:
+        task = train_source(args.source, _options(args, ranks.world), cancel, ranks=ranks)
+        if ranks.leader:
+            return _train_and_save(task, cancel, output, args.quiet)
+        drive(task, cancel, quiet=True)
+        return 0
 
 
 def cmd_resume(args) -> int:
@@ -276,6 +309,8 @@ COMMANDS = {
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     try:
+        if args.command != "train" and _torchrun_processes() > 1:
+            raise UserError(f"only `train` runs over several processes; run `{args.command}` without torchrun")
         return COMMANDS[args.command](args)
     except UserError as exc:
         print(f"latent-explorer: error: {exc}", file=sys.stderr)

@@ -19,7 +19,7 @@ import time
 import uuid
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Mapping, Protocol, Sequence
+from typing import Callable, Iterator, Mapping, Protocol, Sequence
 
 import numpy as np
 import platformdirs
@@ -81,22 +81,51 @@ class DecodeCache:
 
     def lookup_all(self, root: str, size: int, entries: Sequence[_Entry]
                    ) -> tuple[dict[int, np.ndarray], dict[int, str]]:
-        images: dict[int, np.ndarray] = {}
+        data, rows, skips = self.lookup_rows(root, size, entries)
+        return {int(i): data[rows[i]] for i in np.flatnonzero(rows >= 0)}, skips
+
+    def lookup_rows(self, root: str, size: int, entries: Sequence[_Entry]
+                    ) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
+        """``(data, rows, skips)``: the pack's read-only memory-mapped ``(M, size, size, 3)``
+        images, each entry's row in it (-1: not cached) and the remembered skip reasons."""
+        rows = np.full(len(entries), -1, np.int64)
         skips: dict[int, str] = {}
+        empty = np.zeros((0, size, size, 3), np.uint8)
         try:
             pack = self._pack(root, size)
             if pack is None:
-                return images, skips
+                return empty, rows, skips
             for i, entry in enumerate(entries):
                 key = entry_key(entry)
                 row = pack.rows.get(key)
                 if row is not None and pack.data is not None:
-                    images[i] = pack.data[row]
+                    rows[i] = row
                 elif key in pack.skips:
                     skips[i] = pack.skips[key]
         except Exception:  # the cache must never break loading
-            return {}, {}
-        return images, skips
+            return empty, np.full(len(entries), -1, np.int64), {}
+        return (empty if pack.data is None else pack.data), rows, skips
+
+    def companion(self, root: str, size: int, tag: str, channels: int,
+                  make: Callable[[np.ndarray], Iterator[np.ndarray]]) -> np.ndarray | None:
+        """An array derived from the current pack (its grey copy, say), written once beside it
+        from the chunks ``make(pack images)`` yields and memory-mapped; None when it cannot be."""
+        try:
+            pack = self._pack(root, size)
+            if pack is None or pack.data is None or pack.data_name is None:
+                return None
+            path = self.directory / f"{pack.data_name[:-4]}.{tag}.npy"
+            shape = (len(pack.data), size, size, channels)
+            for attempt in range(2):
+                if path.exists():
+                    data = np.load(path, mmap_mode="r", allow_pickle=False).view(np.ndarray)
+                    if data.dtype == np.uint8 and data.shape == shape:
+                        return data
+                if attempt == 0:
+                    atomic_write(path, lambda f: _write_npy(f, shape, make(pack.data)))
+        except Exception:
+            return None
+        return None
 
     def _pack(self, root: str, size: int) -> _Pack | None:
         stem = _stem(root, size)
@@ -180,24 +209,33 @@ class DecodeCache:
                 shape = (len(keys), size, size, 3)
                 atomic_write(self.directory / data_name,
                               lambda f: _write_npy(f, shape, (images[i] for i in order)))
-            index = {"format": FORMAT, "version": FORMAT_VERSION, "decoder": DECODER_VERSION,
-                     "root": root, "size": size, "data": data_name, "keys": keys,
-                     "skips": skip_map, "written": time.time()}
-            payload = json.dumps(index).encode("ascii")  # ascii: lone surrogates are escaped
-            try:
-                atomic_write(self.directory / f"{stem}.json", lambda f: f.write(payload))
-            except BaseException:
-                if data_name:
-                    _unlink(self.directory / data_name)
-                raise
+            self._write_index(root, size, stem, data_name, keys, skip_map)
         except Exception:
             return False
+        self._settle(stem, data_name)
+        return True
+
+    def _write_index(self, root: str, size: int, stem: str, data_name: str | None,
+                     keys: list[str], skip_map: dict[str, str]) -> None:
+        """Name the data file in the pack's index (the data file is removed when this fails)."""
+        index = {"format": FORMAT, "version": FORMAT_VERSION, "decoder": DECODER_VERSION,
+                 "root": root, "size": size, "data": data_name, "keys": keys,
+                 "skips": skip_map, "written": time.time()}
+        payload = json.dumps(index).encode("ascii")  # ascii: lone surrogates are escaped
+        try:
+            atomic_write(self.directory / f"{stem}.json", lambda f: f.write(payload))
+        except BaseException:
+            if data_name:
+                _unlink(self.directory / data_name)
+            raise
+
+    def _settle(self, stem: str, data_name: str | None) -> None:
+        """After a new index: drop the older data files (and what was derived from them)."""
         self._packs.pop(stem, None)
         for old in self.directory.glob(f"{stem}-*.npy"):
             if old.name != data_name:
                 _unlink(old)  # may fail while mapped on Windows: pruned later
         self._prune(keep=stem)
-        return True
 
     def clear(self) -> None:
         """Remove every pack (e.g. from a "clear cache" menu item)."""

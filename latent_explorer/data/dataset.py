@@ -1,4 +1,4 @@
-"""The in-memory dataset every later stage reads: images, labels, attributes, and what was skipped."""
+"""The dataset every later stage reads: images, labels, attributes, and what was skipped."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
@@ -21,6 +21,8 @@ class Skipped:
 @dataclass
 class Dataset:
     """Images as uint8 ``(N, H, W, C)`` with C = 1 (grey) or 3 (RGB), or ``None`` for embeddings.
+    A folder's are the decode cache's pack, memory-mapped read-only: read rows (`gather`), a
+    batch at a time; a copy of them all costs the folder's size in memory.
 
     ``labels`` are integer codes into ``label_names`` (``-1`` = no label) or ``None`` when the
     source has no labels. ``attributes`` are continuous (float, NaN where missing);
@@ -67,13 +69,28 @@ class Dataset:
         return self.labels is not None and bool(np.any(self.labels >= 0))
 
     def images_float(self, indices: np.ndarray | None = None) -> np.ndarray:
-        """Images as float32 ``(N, C, H, W)`` in [0, 1], the layout the models take."""
+        """Images as float32 ``(N, C, H, W)`` in [0, 1], the layout the models take (a whole
+        folder's worth without ``indices``: pass them, batch by batch, for large folders)."""
         if self.images is None:
             raise ValueError("this dataset has no images")
-        imgs = self.images if indices is None else self.images[indices]
-        return np.ascontiguousarray(imgs.transpose(0, 3, 1, 2), dtype=np.float32) / 255.0
+        imgs = self.images if indices is None else gather(self.images, indices)
+        out = imgs.transpose(0, 3, 1, 2).astype(np.float32, order="C")
+        out /= 255.0  # in place: one float copy of the batch, not two
+        return out
 
     def label_list(self) -> list[str | None] | None:
         if self.labels is None:
             return None
         return [self.label_names[i] if i >= 0 else None for i in self.labels]
+
+
+def gather(images: np.ndarray, indices) -> np.ndarray:
+    """``images[indices]`` read in ascending row order, then put back in the order asked: the
+    images may be memory-mapped, and a shuffled batch then reads the file forwards."""
+    idx = np.asarray(indices, dtype=np.intp)
+    if idx.ndim != 1 or len(idx) < 2 or bool(np.all(idx[1:] >= idx[:-1])):
+        return images[idx]
+    order = np.argsort(idx, kind="stable")
+    out = np.empty((len(idx),) + images.shape[1:], images.dtype)
+    out[order] = images[idx[order]]
+    return out

@@ -8,7 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from latent_explorer.analysis.latent.latent_set import LatentSet
-from latent_explorer.data.dataset import Dataset
+from latent_explorer.data.dataset import Dataset, gather
 from latent_explorer.errors import UserError
 from latent_explorer.training.split import make_split
 from latent_explorer.workspace.session_file import PIXEL_STATUS, Workspace
@@ -16,7 +16,7 @@ from latent_explorer.workspace.session_file import PIXEL_STATUS, Workspace
 PIXEL_SIDE = 16  # pixels per side the images are averaged down to: the layout and colours, not texture
 PIXEL_COMPONENTS = 32
 FIT_SAMPLE = 20_000  # images the components are fitted on; every image is then projected
-CHUNK = 4096
+CHUNK_BYTES = 32 * 1024**2  # float32 pixels converted per step (the images may be memory-mapped)
 
 
 def pixel_features(images: np.ndarray, side: int = PIXEL_SIDE) -> np.ndarray:
@@ -24,8 +24,17 @@ def pixel_features(images: np.ndarray, side: int = PIXEL_SIDE) -> np.ndarray:
     n, h, w, c = images.shape
     f = max(1, min(h, w) // side)
     h2, w2 = (h // f) * f, (w // f) * f
-    x = images[:, :h2, :w2].astype(np.float32).reshape(n, h2 // f, f, w2 // f, f, c).mean(axis=(2, 4))
-    return x.reshape(n, -1) / 255.0
+    out = np.empty((n, (h2 // f) * (w2 // f) * c), np.float32)
+    for start in range(0, n, _rows(images)):  # bounded float temporaries
+        part = images[start : start + _rows(images), :h2, :w2].astype(np.float32)
+        x = part.reshape(len(part), h2 // f, f, w2 // f, f, c).mean(axis=(2, 4))
+        out[start : start + len(part)] = x.reshape(len(part), -1) / 255.0
+    return out
+
+
+def _rows(images: np.ndarray) -> int:
+    """Images per step so that a step's float32 copy stays near CHUNK_BYTES."""
+    return max(1, CHUNK_BYTES // (4 * int(np.prod(images.shape[1:]))))
 
 
 def pixel_latents(images: np.ndarray, seed: int = 0) -> np.ndarray:
@@ -36,7 +45,9 @@ def pixel_latents(images: np.ndarray, seed: int = 0) -> np.ndarray:
     if n < 3:
         raise UserError(f"a map needs at least 3 images, this source has {n}")
     fit_idx = np.sort(np.random.default_rng(seed).choice(n, min(n, FIT_SAMPLE), replace=False))
-    sample = pixel_features(images[fit_idx]).astype(np.float64)
+    step = _rows(images)
+    sample = np.concatenate([pixel_features(gather(images, fit_idx[s : s + step]))
+                             for s in range(0, len(fit_idx), step)]).astype(np.float64)
     mean = sample.mean(axis=0)
     sample -= mean
     values, vectors = np.linalg.eigh(sample.T @ sample)
@@ -44,8 +55,8 @@ def pixel_latents(images: np.ndarray, seed: int = 0) -> np.ndarray:
     components = vectors[:, ::-1][:, :k]
     components *= np.where(components[np.abs(components).argmax(axis=0), range(k)] < 0, -1.0, 1.0)  # fixed signs
     out = np.empty((n, k), np.float32)
-    for start in range(0, n, CHUNK):
-        out[start : start + CHUNK] = (pixel_features(images[start : start + CHUNK]) - mean) @ components
+    for start in range(0, n, step):
+        out[start : start + step] = (pixel_features(images[start : start + step]) - mean) @ components
     return out
 
 

@@ -20,6 +20,8 @@ from latent_explorer.models.registry import build_model
 from latent_explorer.infra.tasks import CancelToken, Partial, Progress
 from latent_explorer.training.augment import resolve_augment
 from latent_explorer.training.checkpoint import numpy_to_state
+from latent_explorer.training.device import usable_device
+from latent_explorer.training.distributed import Ranks
 from latent_explorer.training.split import make_split
 from latent_explorer.training.trainer import Trainer, validate_schedule
 from latent_explorer.workspace.session_file import Workspace
@@ -86,7 +88,7 @@ class TrainOptions:
             loss=self.loss,
         ).validate()
 
-    def trainer(self, config: ModelConfig, dataset: Dataset) -> Trainer:
+    def trainer(self, config: ModelConfig, dataset: Dataset, ranks: Ranks | None = None) -> Trainer:
         kind = dataset.source.get("kind")
         return Trainer(
             config,
@@ -99,6 +101,7 @@ class TrainOptions:
             threads=self.threads,
             augment=resolve_augment(self.augment, kind, config.image_size),
             weight_decay=self.weight_decay,
+            ranks=ranks,
         )
 
 
@@ -173,17 +176,20 @@ def pca_map(ws: Workspace) -> dict[str, np.ndarray]:
     return {"pca-2d": PCA(2, random_state=0).fit_transform(np.asarray(z, np.float64))}
 
 
-def train_source(spec: str, options: TrainOptions, cancel: CancelToken | None = None):
+def train_source(spec: str, options: TrainOptions, cancel: CancelToken | None = None, ranks: Ranks | None = None):
     """Generator: load SOURCE, train, encode; returns the finished Workspace (also when
-    cancelled or diverged: the weights it has are kept and the status says so)."""
+    cancelled or diverged: the weights it has are kept and the status says so). ``ranks``: this
+    process's place under torchrun (see `continue_training`)."""
     cancel = cancel or CancelToken()
     options.validate()
     dataset = yield from open_source(spec, options.image_size, options.color, cancel)
-    return (yield from train_dataset(dataset, options, cancel))
+    return (yield from train_dataset(dataset, options, cancel, ranks=ranks))
 
 
-def train_dataset(dataset: Dataset, options: TrainOptions, cancel: CancelToken | None = None, watch=None):
-    """Generator: split, train and encode ``dataset``; ``watch`` goes to `Trainer.fit`."""
+def train_dataset(
+    dataset: Dataset, options: TrainOptions, cancel: CancelToken | None = None, watch=None, ranks: Ranks | None = None
+):
+    """Generator: split, train and encode ``dataset``; ``watch`` and ``ranks`` go to `Trainer`."""
     cancel = cancel or CancelToken()
     labels = dataset.labels
     train_idx, val_idx = make_split(len(dataset), labels, options.val_fraction, options.seed)
@@ -192,7 +198,7 @@ def train_dataset(dataset: Dataset, options: TrainOptions, cancel: CancelToken |
         ws.train_status, ws.train_message = "no-model", "precomputed embeddings: nothing to train"
         return finish_workspace(ws, dataset)
     ws.model_config = options.model_config(dataset)
-    return (yield from continue_training(ws, dataset, options, cancel, watch=watch))
+    return (yield from continue_training(ws, dataset, options, cancel, watch=watch, ranks=ranks))
 
 
 def continue_training(
@@ -203,24 +209,30 @@ def continue_training(
     extra_epochs: int | None = None,
     threads: int | None = None,
     watch=None,
+    ranks: Ranks | None = None,
 ):
     """Train (or resume) the workspace's model on ``dataset``; returns the updated workspace.
     ``extra_epochs`` more epochs restart early stopping's patience: the user asked for them (a
     model that stopped early would otherwise stop again after one epoch). Without ``options``
-    (a resume) the stored ones are used, on ``threads`` threads: that is this machine's choice,
-    not the model's. ``watch`` goes to `Trainer.fit` (the live map's snapshots)."""
+    (a resume) the stored ones are used, on ``threads`` threads and the stored device only when
+    this machine has it: those are the machine's choice, not the model's (a model trained on a GPU
+    server resumes on a laptop). ``watch`` goes to `Trainer.fit` (the live map's snapshots).
+    ``ranks``: under torchrun every process trains and only process 0 encodes; the others get the
+    workspace back unfinished (no latents, no report)."""
     if options is None:
         fields = TrainOptions.__dataclass_fields__
         options = TrainOptions(**{k: v for k, v in ws.train_params.items() if k in fields})
-        options = replace(options, threads=threads)
+        options = replace(options, threads=threads, device=usable_device(options.device))
     if extra_epochs is not None and ws.train_state is not None:
         options = replace(options, epochs=ws.train_state.epoch + extra_epochs)
         ws.train_state.bad_epochs = 0
     ws.train_params = asdict(options)
-    trainer = options.trainer(ws.model_config, dataset)
+    trainer = options.trainer(ws.model_config, dataset, ranks)
     result = yield from trainer.fit(dataset, ws.train_idx, ws.val_idx, ws.train_state, cancel, watch)
     ws.train_state = result.state
     ws.train_status, ws.train_message = result.status, result.message
+    if ranks is not None and not ranks.leader:
+        return ws
     yield Progress(1, 1, "encoding every image")
     yield Partial({"stage": "encoding"})
     return finish_workspace(ws, dataset)

@@ -23,6 +23,15 @@ def resolve_device(device: str = "auto") -> torch.device:
     return dev
 
 
+def usable_device(device: str) -> str:
+    """``device`` when this machine has it, else "auto"."""
+    try:
+        resolve_device(device)
+    except ValueError:
+        return "auto"
+    return device
+
+
 def choose_threads(reserve: int = 1) -> int:
     """Threads for CPU torch: the idle cores, minus ``reserve`` kept free (one for the window's
     GUI thread; none on the command line).

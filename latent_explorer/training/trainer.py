@@ -9,7 +9,7 @@ import time
 import numpy as np
 import torch
 
-from latent_explorer.data.dataset import Dataset
+from latent_explorer.data.dataset import Dataset, gather
 from latent_explorer.errors import UserError
 from latent_explorer.models.config import ModelConfig
 from latent_explorer.models.conv import loss_terms, loss_terms_per_image
@@ -18,6 +18,9 @@ from latent_explorer.infra.tasks import CancelToken, Partial, Progress
 from latent_explorer.training.augment import Augment
 from latent_explorer.training.checkpoint import numpy_to_state, optimizer_to_plain, plain_to_optimizer, state_to_numpy
 from latent_explorer.training.device import choose_threads, resolve_device
+from latent_explorer.training.distributed import (
+    SINGLE, Ranks, all_reduce_mean, all_reduce_sum, local_batch, rank_device, shard, wrap,
+)
 from latent_explorer.training.state import EpochReport, TrainResult, TrainState
 
 
@@ -57,6 +60,7 @@ class Trainer:
         n_preview: int = 8,
         augment: Augment | None = None,
         weight_decay: float = 0.0,
+        ranks: Ranks | None = None,
     ) -> None:
         self.config = config
         self.epochs = epochs
@@ -69,6 +73,7 @@ class Trainer:
         self.n_preview = n_preview
         self.augment = augment or Augment()
         self.weight_decay = weight_decay
+        self.ranks = ranks or SINGLE
 
     def _validate(self, dataset: Dataset, train_idx: np.ndarray) -> None:
         self.config.validate()
@@ -96,7 +101,8 @@ class Trainer:
         Partial (a `live.LatentSnapshot` for the live map) or None."""
         self._validate(dataset, train_idx)
         cancel = cancel or CancelToken()
-        device = resolve_device(self.device)
+        ranks = self.ranks
+        device = rank_device(resolve_device(self.device), ranks)
         if device.type == "cpu":
             torch.set_num_threads(self.threads or choose_threads())
         epochs = self.epochs or auto_epochs(len(train_idx), self.batch_size)
@@ -115,15 +121,19 @@ class Trainer:
                 plain_to_optimizer(opt, state.optimizer)
                 for group in opt.param_groups:
                     group["lr"] = self.lr
-        images = torch.from_numpy(np.ascontiguousarray(dataset.images.transpose(0, 3, 1, 2)))
+        images = dataset.images  # uint8 (N, H, W, C), maybe memory-mapped: read batch by batch
         preview_idx = (val_idx if len(val_idx) else train_idx)[: self.n_preview]
-        steps_per_epoch = math.ceil(len(train_idx) / self.batch_size)
+        size = local_batch(self.batch_size, ranks)
+        steps_per_epoch = math.ceil(len(shard(train_idx, ranks)) / size)
+        net = wrap(model, ranks, device)
+        stop_asked = False
         total_steps = epochs * steps_per_epoch
         run_start, run_steps = time.perf_counter(), 0
         status, message = "finished", f"trained {epochs} epochs"
 
         def batch(idx: np.ndarray) -> torch.Tensor:
-            return images[torch.from_numpy(idx)].to(device).float().div_(255.0)
+            rows = np.ascontiguousarray(gather(images, idx).transpose(0, 3, 1, 2))
+            return torch.from_numpy(rows).to(device).float().div_(255.0)
 
         def snapshot() -> None:
             """The last good state: restored when the loss diverges, saved in the workspace."""
@@ -135,20 +145,24 @@ class Trainer:
 
         while state.epoch < epochs:
             epoch_start = time.perf_counter()
-            order = np.random.default_rng([self.seed, state.epoch]).permutation(train_idx)
+            order = shard(np.random.default_rng([self.seed, state.epoch]).permutation(train_idx), ranks)
             sums = np.zeros(3)
-            model.train()
+            net.train()
             for step in range(state.step, steps_per_epoch):
-                if cancel.cancelled:
+                if stop_asked if ranks.distributed else cancel.cancelled:
                     state.step = step
                     snapshot()
                     return self._result(state, "cancelled", "training stopped; resume continues here")
                 try:
-                    x = batch(order[step * self.batch_size : (step + 1) * self.batch_size])
-                    torch.manual_seed(hash((self.seed, state.epoch, step)) & 0xFFFF_FFFF)
+                    x = batch(order[step * size : (step + 1) * size])
+                    torch.manual_seed(hash((self.seed, state.epoch, step) + ranks.salt) & 0xFFFF_FFFF)
                     x = self.augment(x)
-                    loss, rec, kl = loss_terms(model, x)
-                    finite = bool(torch.isfinite(loss))
+                    loss, rec, kl = loss_terms(net, x)
+                    terms = (loss.item(), rec.item(), kl.item())
+                    if ranks.distributed:  # every process must agree whether to step, and when to stop
+                        *terms, asked = all_reduce_mean(terms + (float(cancel.cancelled),), ranks)
+                        stop_asked = bool(asked > 0)
+                    finite = math.isfinite(terms[0])
                     if finite:
                         opt.zero_grad(set_to_none=True)
                         loss.backward()
@@ -156,6 +170,11 @@ class Trainer:
                 except (RuntimeError, MemoryError) as exc:
                     if not out_of_memory(exc):
                         raise
+                    if ranks.distributed:  # the other processes cannot carry on without this one
+                        raise UserError(
+                            f"process {ranks.rank} ran out of memory with batches of {size} images "
+                            f"({self.batch_size} over all processes): try a smaller batch size"
+                        ) from None
                     state.step = 0  # as below: the last good weights are the snapshot's
                     return self._result(
                         state,
@@ -169,9 +188,9 @@ class Trainer:
                         state,
                         "diverged",
                         f"training stopped at epoch {state.epoch + 1}: the loss became "
-                        f"{loss.item()} (try a lower learning rate); the last good weights are kept",
+                        f"{terms[0]} (try a lower learning rate); the last good weights are kept",
                     )
-                sums += (loss.item(), rec.item(), kl.item())
+                sums += terms
                 run_steps += 1
                 done = state.epoch * steps_per_epoch + step + 1
                 rate = (time.perf_counter() - run_start) / run_steps
@@ -184,7 +203,7 @@ class Trainer:
             state.step = 0
             state.epoch += 1
             state.seconds += time.perf_counter() - epoch_start
-            val = evaluate(model, batch, val_idx, self.batch_size)
+            val = evaluate(model, batch, val_idx, self.batch_size, ranks)
             mean = sums / max(1, n_steps)
             elapsed = time.perf_counter() - run_start
             report = EpochReport(
@@ -235,20 +254,22 @@ class Trainer:
 
 
 @torch.no_grad()
-def evaluate(model, batch, idx: np.ndarray, batch_size: int):
-    """Held-out (loss, recon, KL, per-pixel MSE) without sampling, or Nones without a split."""
+def evaluate(model, batch, idx: np.ndarray, batch_size: int, ranks: Ranks = SINGLE):
+    """Held-out (loss, recon, KL, per-pixel MSE) without sampling, or Nones without a split.
+    Over several processes each evaluates every world-th image and the sums are added up: every
+    process gets the same numbers, so makes the same early-stopping decision."""
     if len(idx) == 0:
         return None, None, None, None
     model.eval()
-    sums, mse = np.zeros(3), 0.0
-    for start in range(0, len(idx), 4 * batch_size):
-        x = batch(idx[start : start + 4 * batch_size])
+    sums = np.zeros(4)
+    mine = idx[ranks.rank :: ranks.world]
+    for start in range(0, len(mine), 4 * batch_size):
+        x = batch(mine[start : start + 4 * batch_size])
         total, rec, kl, sq = loss_terms_per_image(model, x)
-        sums += np.array([total.sum().item(), rec.sum().item(), kl.sum().item()])
-        mse += float(sq.sum()) / x[0].numel()
+        sums += (total.sum().item(), rec.sum().item(), kl.sum().item(), float(sq.sum()) / x[0].numel())
     model.train()
-    out = sums / len(idx)
-    return float(out[0]), float(out[1]), float(out[2]), mse / len(idx)
+    out = all_reduce_sum(sums, ranks) / len(idx)
+    return float(out[0]), float(out[1]), float(out[2]), float(out[3])
 
 
 @torch.no_grad()

@@ -68,8 +68,14 @@ def test_second_load_hits_the_cache(tmp_path, counted):
     assert np.array_equal(first.images, second.images) and first.paths == second.paths
     assert [s.to_dict() for s in first.skipped] == [s.to_dict() for s in second.skipped]
     assert packs(tmp_path / "c") == written  # unchanged pack is not rewritten
-    assert second.images.flags.writeable  # a private copy, not the read-only cache mapping
-    assert not isinstance(second.images, np.memmap) and not isinstance(second.images.base, np.memmap)
+    assert not second.images.flags.writeable  # the cache's pack itself, read-only: no copy
+    assert mapped(second.images) and mapped(first.images)  # the cold load's result is the pack too
+
+
+def mapped(a) -> bool:
+    while isinstance(a, np.ndarray) and not isinstance(a, np.memmap):
+        a = a.base
+    return isinstance(a, np.memmap)
 
 
 def test_modified_file_is_decoded_again(tmp_path, counted):
@@ -95,7 +101,7 @@ def test_modified_file_is_decoded_again(tmp_path, counted):
 def test_corrupt_pack_or_index_is_rebuilt(tmp_path, counted):
     root = make_folder(tmp_path / "imgs")
     cdir = tmp_path / "c"
-    good = load(root, DecodeCache(cdir)).images
+    good = np.array(load(root, DecodeCache(cdir)).images)  # a copy: the damage below hits the mapped file
     for damage in ("npy", "json", "foreign", "shape"):
         npy = next(cdir.glob("*.npy"))
         index = next(cdir.glob("*.json"))
@@ -187,3 +193,37 @@ def test_pruning_keeps_the_cache_bounded(tmp_path):
     assert len(names) == 2 and names[0].split("-")[0] == names[1].split(".")[0]
     cache.clear()
     assert packs(tmp_path / "c") == []
+
+
+def test_a_disk_filling_up_while_decoding_falls_back_to_memory(tmp_path, monkeypatch):
+    from latent_explorer.data import pack_writer
+
+    root = make_folder(tmp_path / "imgs", n=12)
+    expected = load(root, False).images
+    real = pack_writer.PackWriter.add
+
+    def filling(self, rows):
+        if self.count >= 5:
+            raise OSError(28, "No space left on device")
+        real(self, rows)
+
+    monkeypatch.setattr(pack_writer.PackWriter, "add", filling)
+    ds = load(root, DecodeCache(tmp_path / "c"))
+    assert np.array_equal(ds.images, expected) and not mapped(ds.images)
+    assert packs(tmp_path / "c") == []  # no pack, no temporary file left
+
+
+def test_grey_folders_map_a_grey_copy_beside_the_pack(tmp_path):
+    root = tmp_path / "g"
+    root.mkdir()
+    rng = np.random.default_rng(1)
+    for i in range(6):
+        Image.fromarray(rng.integers(0, 255, (10, 10), np.uint8)).convert("RGB").save(root / f"{i}.png")
+    expected = load(root, False).images
+    for attempt in range(2):  # written once, then mapped again
+        ds = load(root, DecodeCache(tmp_path / "c"))
+        assert ds.source["color"] == "grey" and mapped(ds.images)
+        assert np.array_equal(ds.images, expected)
+        assert sorted(p.split(".", 1)[1] for p in packs(tmp_path / "c")) == ["grey.npy", "json", "npy"]
+    forced = load(root, DecodeCache(tmp_path / "c"), color="grey")
+    assert np.array_equal(forced.images, expected) and mapped(forced.images)

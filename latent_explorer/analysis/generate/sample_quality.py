@@ -1,15 +1,17 @@
 """Do samples look like the data? The Fréchet distance between decoded samples and held-out
-images in a fixed feature space — PCA-32 of the pixels, fitted on the training split — set
-beside the same distance between the training and the held-out images (what two honest draws of
-the data differ by). A ratio near 1 means samples are as close to new images as training
-images are; black or flat samples push it far up. No network, no pretrained weights: the
-feature space is the data's own."""
+images in a fixed feature space — PCA-32 of the pixels, fitted on the training split (a bounded
+sample of a large one) — set beside the same distance between the training and the held-out
+images (what two honest draws of the data differ by). A ratio near 1 means samples are as close
+to new images as training images are; black or flat samples push it far up. No network, no
+pretrained weights: the feature space is the data's own."""
 from __future__ import annotations
 
 from typing import Any, Callable
 
 import numpy as np
 from sklearn.decomposition import PCA
+
+from latent_explorer.analysis.latent.metrics import fit_sample, pca_codes, pixel_rows
 
 FEATURES = 32
 DARK = 0.06  # a sample whose mean pixel is below this is "black"
@@ -36,10 +38,9 @@ def sample_quality(images: np.ndarray, train_idx: np.ndarray, val_idx: np.ndarra
     n_feat = int(min(FEATURES, len(train_idx) - 1, len(val_idx) - 1, images[0].size))
     if n_feat < 2 or len(samples) <= n_feat:
         return None
-    flat = images.reshape(len(images), -1).astype(np.float32) / 255.0
     gen = samples.reshape(len(samples), -1).astype(np.float32) / 255.0
-    pca = PCA(n_feat, random_state=seed).fit(flat[train_idx])
-    train, held_out, drawn = pca.transform(flat[train_idx]), pca.transform(flat[val_idx]), pca.transform(gen)
+    pca = PCA(n_feat, random_state=seed).fit(pixel_rows(images, fit_sample(train_idx, images, seed)))
+    train, held_out, drawn = pca_codes(pca, images, train_idx), pca_codes(pca, images, val_idx), pca.transform(gen)
     reference = frechet_distance(train, held_out)
     ours = frechet_distance(drawn, held_out)
     return {

@@ -9,6 +9,8 @@ from sklearn.linear_model import LinearRegression
 from sklearn.metrics import r2_score
 from sklearn.neighbors import KNeighborsClassifier, KNeighborsRegressor
 
+from latent_explorer.data.dataset import gather
+
 
 def knn_accuracy(
     z: np.ndarray, labels: np.ndarray | None, train_idx: np.ndarray, val_idx: np.ndarray, k: int = 5
@@ -24,21 +26,46 @@ def knn_accuracy(
     return float(clf.score(z[va], labels[va]))
 
 
+FIT_BYTES = 128 * 1024**2  # float32 pixels a PCA is fitted on, at most: a sample of larger splits
+_CHUNK = 2048  # images per step when projecting: memory stays bounded on large folders
+
+
+def pixel_rows(images: np.ndarray, idx: np.ndarray) -> np.ndarray:
+    """float32 ``(len(idx), H·W·C)`` in [0, 1] of the uint8 images (maybe memory-mapped)."""
+    return gather(images, idx).reshape(len(idx), -1).astype(np.float32) / 255.0
+
+
+def fit_sample(idx: np.ndarray, images: np.ndarray, seed: int = 0) -> np.ndarray:
+    """``idx``, or a sorted random sample of it whose float32 pixels fit in FIT_BYTES."""
+    cap = max(256, FIT_BYTES // (4 * int(np.prod(images.shape[1:]))))
+    if len(idx) <= cap:
+        return idx
+    return np.sort(np.random.default_rng(seed).choice(idx, cap, replace=False))
+
+
+def pca_codes(pca, images: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
+    """``pca.transform`` of the images ``idx`` (all by default), a chunk at a time."""
+    idx = np.arange(len(images)) if idx is None else np.asarray(idx)
+    parts = [pca.transform(pixel_rows(images, idx[s : s + _CHUNK])) for s in range(0, len(idx), _CHUNK)]
+    return np.concatenate(parts) if parts else np.zeros((0, pca.n_components_), np.float32)
+
+
 def pca_baseline(
     pixels: np.ndarray, width: int, train_idx: np.ndarray, seed: int = 0
 ) -> tuple[np.ndarray, np.ndarray]:
-    """PCA of the raw pixels with the latent's width, fitted on the training split only: the
-    codes of every image and each image's per-pixel MSE (0..1 scale) when reconstructed from
-    its code — the linear model a learned latent space must beat."""
-    flat = pixels.reshape(len(pixels), -1).astype(np.float32) / 255.0
-    n_comp = int(min(width, flat.shape[1], max(1, len(train_idx) - 1)))
-    pca = PCA(n_components=n_comp, random_state=seed).fit(flat[train_idx])
-    codes = pca.transform(flat)
-    error = np.empty(len(flat), np.float64)
-    for start in range(0, len(flat), 2048):  # bounded memory on large folders
-        part = slice(start, start + 2048)
-        error[part] = ((pca.inverse_transform(codes[part]) - flat[part]) ** 2).mean(axis=1)
-    return codes, error
+    """PCA of the raw pixels with the latent's width, fitted on the training split only (a
+    sample of it on large folders, see `fit_sample`): the codes of every image and each image's
+    per-pixel MSE (0..1 scale) when reconstructed from its code — the linear model a learned
+    latent space must beat."""
+    n_comp = int(min(width, np.prod(pixels.shape[1:]), max(1, len(train_idx) - 1)))
+    pca = PCA(n_components=n_comp, random_state=seed).fit(
+        pixel_rows(pixels, fit_sample(train_idx, pixels, seed)))
+    codes, error = [], np.empty(len(pixels), np.float64)
+    for start in range(0, len(pixels), _CHUNK):
+        flat = pixel_rows(pixels, np.arange(start, min(len(pixels), start + _CHUNK)))
+        codes.append(pca.transform(flat))
+        error[start : start + len(flat)] = ((pca.inverse_transform(codes[-1]) - flat) ** 2).mean(axis=1)
+    return np.concatenate(codes), error
 
 
 def attribute_r2(
