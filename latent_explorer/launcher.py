@@ -9,7 +9,8 @@ the self-test, or the command line.
     latent-explorer --demo                the window, training on demo:digits at once
     latent-explorer demo --screenshot F   train the demo, save a picture of the window, quit
     latent-explorer --headless-demo       no window: train on demo:digits and print the report
-    latent-explorer selftest              prove the app works here (one JSON line; exit 0 = ok)
+    latent-explorer selftest              prove the app works here (one JSON line; exit 0 = ok);
+                                          --warm-cache then compiles every numba kernel
     latent-explorer SUBCOMMAND …          the command line (scan, train, report, project, …)
 
 Qt is imported only for the window and the self-test: the command line runs without it."""
@@ -29,7 +30,7 @@ def run(argv: list[str]) -> int:
     if argv[:1] == ["selftest"]:
         from latent_explorer.gui.selftest import run_selftest
 
-        return run_selftest()
+        return run_selftest(warm_cache="--warm-cache" in argv)
     if argv[:1] == ["demo"] and "--screenshot" in argv:
         return run(["--demo"] + argv[1:])
     if argv and not argv[0].startswith("-") and argv[0] not in SUBCOMMANDS:

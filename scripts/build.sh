@@ -29,6 +29,17 @@ start=$SECONDS
 echo "build: PyInstaller -> $BUNDLE" >&2
 .venv/bin/pyinstaller --noconfirm --log-level WARN --distpath dist --workpath build/pyinstaller build.spec
 frozen=$SECONDS
+# numba's cache, compiled by the frozen app itself (for x86-64-v3: the runtime hook), ships in the
+# bundle: the first map after installing does not compile (latent_explorer/infra/numba_cache.py
+# copies it into the user's cache on first start).
+echo "build: warming numba's cache into the bundle" >&2
+cache="$BUNDLE/_internal/numba-cache" warm_home="$(mktemp -d)"
+rm -rf "$cache"
+env -i PATH=/usr/bin:/bin HOME="$warm_home" QT_QPA_PLATFORM=offscreen NUMBA_CACHE_DIR="$PWD/$cache" \
+  "$BUNDLE/$NAME" selftest --warm-cache > build/warm-cache.json
+rm -rf "$warm_home"
+echo "build: numba cache $(du -sh "$cache" | cut -f1), $(find "$cache" -name '*.nbi' | wc -l) index files" >&2
+warmed=$SECONDS
 
 echo "build: $TARBALL" >&2
 GZIP_CMD=gzip; command -v pigz >/dev/null 2>&1 && GZIP_CMD=pigz
@@ -70,5 +81,5 @@ rm -rf build/deb
 done_at=$SECONDS
 
 human() { du -sh --apparent-size "$1" | cut -f1; }
-echo "build: done in $((done_at - start)) s (PyInstaller $((frozen - start)) s, tar.gz $((packed - frozen)) s, deb $((done_at - packed)) s)" >&2
+echo "build: done in $((done_at - start)) s (PyInstaller $((frozen - start)) s, cache $((warmed - frozen)) s, tar.gz $((packed - warmed)) s, deb $((done_at - packed)) s)" >&2
 echo "build: $BUNDLE $(human "$BUNDLE"), $TARBALL $(human "$TARBALL"), $DEB $(human "$DEB")" >&2

@@ -33,7 +33,9 @@ def _wait(condition: Callable[[], bool], timeout_ms: int = STEP_TIMEOUT_MS) -> N
         QThread.msleep(5)
 
 
-def run_selftest(out=None) -> int:
+def run_selftest(out=None, warm_cache: bool = False) -> int:
+    """``warm_cache``: then compile every numba kernel the app uses (`warm_for_install`), so
+    that NUMBA_CACHE_DIR holds them all (the build ships that cache in the bundle)."""
     from latent_explorer.gui.app import has_display
 
     if not has_display():
@@ -119,13 +121,20 @@ def run_selftest(out=None) -> int:
             raise StepFailed(f"reopened {s.n_points} points of a {s.projection.method} map")
         return {"bytes": os.path.getsize(path), "map": method}
 
-    for name, fn in (("train", train), ("umap", umap), ("decode", decode), ("slider", slider),
-                     ("save_reopen", save_reopen)):
+    def warm() -> dict:
+        from latent_explorer.gui.app import warm_ups
+        from latent_explorer.session.warmup import warm_for_install
+
+        return {"parts": {k: round(v, 2) for k, v in warm_for_install(warm_ups()).items()}}
+
+    planned = [("train", train), ("umap", umap), ("decode", decode), ("slider", slider),
+               ("save_reopen", save_reopen)] + ([("warm_cache", warm)] if warm_cache else [])
+    for name, fn in planned:
         if not step(name, fn):
             break
     window.shutdown()
     window.close()
-    ok = all(st["ok"] for st in steps) and len(steps) == 6
+    ok = all(st["ok"] for st in steps) and len(steps) == len(planned) + 1
     line = {"selftest": "passed" if ok else "failed", "seconds": round(time.perf_counter() - t0, 2),
             "steps": steps}
     print(json.dumps(line), file=out or sys.stdout, flush=True)

@@ -36,6 +36,24 @@ def warm_up_maps(extra=()) -> dict:
     return times
 
 
+def warm_for_install(extra=()) -> dict:
+    """`warm_up_maps` and the kernels of bigger data: UMAP and the neighbour index above 4,096
+    points take pynndescent's approximate search, compiled separately. The build runs this in
+    the frozen app to ship numba's cache with it. Returns seconds per part."""
+    from latent_explorer.analysis.latent.neighbours import NeighbourIndex
+    from latent_explorer.analysis.maps.projection import Projection
+
+    times = warm_up_maps(extra)
+    z = np.random.default_rng(1).normal(size=(5000, 8)).astype(np.float32)
+    start = time.perf_counter()
+    Projection("umap", 2, n_epochs=5, random_state=0).fit(z)
+    times["umap_large"] = time.perf_counter() - start
+    start = time.perf_counter()
+    NeighbourIndex(z, exact_below=0).build().query(z[:3], 5)
+    times["neighbour_index"] = time.perf_counter() - start
+    return times
+
+
 def warm_up_in_background(extra=(), on_done: Callable[[], None] | None = None) -> threading.Thread:
     """`warm_up_maps` in a daemon thread at low priority (it never delays the window), then
     ``on_done()`` in that thread."""

@@ -71,7 +71,13 @@ def test_numba_caches_frozen_code_with_relative_file_names(monkeypatch, tmp_path
     monkeypatch.setattr(sys, "_MEIPASS", str(bundle), raising=False)
     locator = FrozenSourceCacheLocator.from_function(kernel, "pkg/kernels.py")
     assert locator is not None
-    assert Path(locator.get_cache_path()).parent == tmp_path / "cache"
+    assert Path(locator.get_cache_path()) == tmp_path / "cache" / "bundle" / "pkg"
+    moved = tmp_path / "installed" / "elsewhere"  # the same bundle installed at another place
+    shutil.copytree(bundle, moved)
+    monkeypatch.setattr(sys, "_MEIPASS", str(moved), raising=False)
+    assert FrozenSourceCacheLocator.from_function(kernel, "pkg/kernels.py").get_cache_path() \
+        == locator.get_cache_path()  # a cache built into the bundle serves it wherever installed
+    monkeypatch.setattr(sys, "_MEIPASS", str(bundle), raising=False)
     stamp = locator.get_source_stamp()
     (bundle / "pkg" / "kernels.py").write_text("def kernel(x):\n    return x + 2\n")
     fresh = FrozenSourceCacheLocator.from_function(kernel, "pkg/kernels.py")
@@ -79,6 +85,55 @@ def test_numba_caches_frozen_code_with_relative_file_names(monkeypatch, tmp_path
 
     _content_hash.cache_clear()
     assert fresh.get_source_stamp() != stamp  # a new version never loads a stale entry
+
+
+def test_the_bundled_numba_cache_seeds_the_users_cache_once_per_build(monkeypatch, tmp_path):
+    """The frozen app's first start copies the cache the build warmed into its bundle, so the
+    first map compiles nothing; a later build's cache (other index files) is copied again."""
+    from latent_explorer.infra import numba_cache
+
+    bundle, home_cache = tmp_path / "bundle", tmp_path / "home" / "numba"
+    index = bundle / numba_cache.BUNDLED / "bundle" / "umap" / "layouts.f-1.py311.nbi"
+    index.parent.mkdir(parents=True)
+    index.write_bytes(b"index of build 1")
+    (index.parent / "layouts.f-1.py311.1.nbc").write_bytes(b"code")
+    monkeypatch.setattr(sys, "_MEIPASS", str(bundle), raising=False)
+    monkeypatch.delenv(numba_cache.ENV, raising=False)
+    monkeypatch.setattr("platformdirs.user_cache_dir", lambda *a, **k: str(tmp_path / "home"))
+    assert numba_cache.configure_numba_cache() == str(home_cache)
+    copied = home_cache / "bundle" / "umap" / "layouts.f-1.py311.nbi"
+    assert copied.read_bytes() == b"index of build 1"
+    copied.write_bytes(b"the user's own later entries")
+    assert numba_cache.seed_cache(str(bundle / numba_cache.BUNDLED), str(home_cache)) == 0
+    assert copied.read_bytes() == b"the user's own later entries"  # once per build, not per start
+    index.write_bytes(b"index of build 2")
+    assert numba_cache.seed_cache(str(bundle / numba_cache.BUNDLED), str(home_cache)) == 2
+    assert copied.read_bytes() == b"index of build 2"
+    assert not list(home_cache.rglob("*.tmp"))
+    monkeypatch.setenv(numba_cache.ENV, str(tmp_path / "chosen"))  # a cache the user chose
+    numba_cache.configure_numba_cache()
+    assert not (tmp_path / "chosen" / "bundle").exists()
+
+
+def test_the_frozen_app_compiles_for_the_target_its_bundled_cache_was_built_for():
+    """On a CPU with x86-64-v3's features the runtime hook makes numba compile for exactly that
+    target, so the kernels the build cached (on another such machine) match; elsewhere, the host."""
+    hook = ROOT / "packaging" / "pyinstaller" / "rthook_numba_cache.py"
+    code = ("import os, runpy; runpy.run_path(%r); import numba; "
+            "from numba.core.registry import cpu_target; "
+            "print(os.environ.get('NUMBA_CPU_NAME'), cpu_target.target_context.codegen().magic_tuple(), "
+            "numba.njit(lambda x: x * 2.5)(2.0))" % str(hook))
+    env = {k: v for k, v in os.environ.items() if not k.startswith("NUMBA_CPU")}
+    env["NUMBA_CACHE_LOCATOR_CLASSES"] = ""  # the frozen locator is not importable from source
+    run = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=120)
+    assert run.returncode == 0, run.stderr[-2000:]
+    flags = next((set(line.split(":", 1)[1].split()) for line in open("/proc/cpuinfo") if line.startswith("flags")), set())
+    name, rest = run.stdout.split(" ", 1)
+    if {"avx2", "fma", "bmi2", "movbe"} <= flags:
+        assert name == "x86-64-v3" and "'x86-64-v3', '')" in rest, run.stdout
+    else:
+        assert name == "None", run.stdout
+    assert rest.strip().endswith("5.0")
 
 
 @pytest.mark.skipif(shutil.which("strip") is None, reason="needs binutils' strip")
