@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import statistics
 import sys
 import tempfile
 import time
@@ -200,6 +201,10 @@ def main(argv: list[str] | None = None) -> int:
         "rss_first_cycle_mb": round(first["rss_mb"], 1), "rss_last_mb": round(last["rss_mb"], 1),
         "rss_growth_after_first_cycle_mb": round(last["rss_mb"] - first["rss_mb"], 1),
         "rss_growth_after_second_cycle_mb": round(last["rss_mb"] - rows[1]["rss_mb"], 1),
+        # one cycle's figure swings by tens of MB (what a cycle has just allocated): the trend
+        # compares the median of the last ten cycles with that of the ten after the first
+        "rss_trend_mb": round(statistics.median(r["rss_mb"] for r in rows[-10:])
+                              - statistics.median(r["rss_mb"] for r in rows[1:11]), 1) if len(rows) >= 11 else None,
         **({"trimmed_rss_growth_after_first_cycle_mb": round(last["rss_trimmed_mb"] - first["rss_trimmed_mb"], 1)}
            if "rss_trimmed_mb" in first else {}),
         "threads_growth": last["threads"] - rows[1]["threads"], "fds_growth": last["fds"] - rows[1]["fds"],
