@@ -9,6 +9,8 @@ import os
 import shutil
 import sys
 
+from latent_explorer.infra.files import atomic_write
+
 ENV = "NUMBA_CACHE_DIR"
 
 
@@ -56,9 +58,8 @@ def seed_cache(source: str, target: str) -> int:
         for name in files:
             dest = os.path.join(target, name)
             os.makedirs(os.path.dirname(dest), exist_ok=True)
-            tmp = f"{dest}.{os.getpid()}.tmp"
-            shutil.copyfile(os.path.join(source, name), tmp)
-            os.replace(tmp, dest)
+            with open(os.path.join(source, name), "rb") as src:
+                atomic_write(dest, lambda f: shutil.copyfileobj(src, f))
             copied += 1
         open(marker, "w").close()
     except OSError:
