@@ -25,8 +25,9 @@ def pixel_features(images: np.ndarray, side: int = PIXEL_SIDE) -> np.ndarray:
     f = max(1, min(h, w) // side)
     h2, w2 = (h // f) * f, (w // f) * f
     out = np.empty((n, (h2 // f) * (w2 // f) * c), np.float32)
-    for start in range(0, n, _rows(images)):  # bounded float temporaries
-        part = images[start : start + _rows(images), :h2, :w2].astype(np.float32)
+    step = _rows(images)  # bounded float temporaries
+    for start in range(0, n, step):
+        part = images[start : start + step, :h2, :w2].astype(np.float32)
         x = part.reshape(len(part), h2 // f, f, w2 // f, f, c).mean(axis=(2, 4))
         out[start : start + len(part)] = x.reshape(len(part), -1) / 255.0
     return out
