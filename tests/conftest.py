@@ -3,6 +3,8 @@ points into a temporary folder for the whole session."""
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
 import tempfile
 
 import numpy as np
@@ -20,6 +22,44 @@ for var, sub in [
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 # a launch from a test never hands its paths to an app the user is running
 os.environ["LATENT_EXPLORER_INSTANCE"] = os.path.join(_SANDBOX, "instance")
+
+
+_COMPILER: subprocess.Popen | None = None
+COMPILED = "compiled_numba"  # the fixture of tests that would otherwise compile numba code cold
+
+
+def pytest_collection_modifyitems(session, config, items):
+    """UMAP and pynndescent compile their numba kernels for minutes in a fresh cache. When a
+    selected test needs them, one background process (niced, one core) compiles them into the
+    session's cache while the other tests run, and the tests that need them run last."""
+    global _COMPILER
+    needs = [item for item in items if COMPILED in getattr(item, "fixturenames", ())]
+    if not needs:
+        return
+    others = [item for item in items if COMPILED not in getattr(item, "fixturenames", ())]
+    items[:] = others + needs
+    log = open(os.path.join(_SANDBOX, "numba-warm-up.log"), "wb")
+    _COMPILER = subprocess.Popen(
+        [sys.executable, "-c", "from latent_explorer.session.warmup import warm_for_install;"
+         "print(warm_for_install(), flush=True)"],
+        stdout=log, stderr=subprocess.STDOUT,
+        preexec_fn=(lambda: os.nice(10)) if os.name == "posix" else None,
+    )
+    log.close()
+
+
+def pytest_sessionfinish(session, exitstatus):
+    if _COMPILER is not None and _COMPILER.poll() is None:
+        _COMPILER.kill()
+        _COMPILER.wait()
+
+
+@pytest.fixture(scope="session")
+def compiled_numba():
+    """Waits for the background compile (see `pytest_collection_modifyitems`). Had it failed,
+    the test compiles what it needs itself: slower, and the same result."""
+    if _COMPILER is not None:
+        _COMPILER.wait(timeout=1200)
 
 
 LIBRARY_SET = ("KMP_", "TORCHINDUCTOR_")  # set once by torch's first import or compile, not by a test

@@ -19,7 +19,7 @@ def ws(trained_digits_workspace):
     return trained_digits_workspace
 
 
-def test_umap_of_the_digits_latents_is_trustworthy(ws):
+def test_umap_of_the_digits_latents_is_trustworthy(ws, compiled_numba):
     z = ws.latents.mean
     umap = Projection("umap", 2, random_state=0).fit(z)
     t_umap, c_umap = trustworthiness_continuity(z, umap)

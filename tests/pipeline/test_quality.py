@@ -4,15 +4,26 @@ import pytest
 
 from latent_explorer.pipeline.train import TrainOptions, train_dataset, train_source
 from latent_explorer.infra.tasks import run_task
+from tests.parallel import reports_side_by_side
 from tests.photo_folder import build_photo_folder
 
 pytestmark = pytest.mark.slow
 
 
-def test_digits_vae_defaults_beat_the_target_and_match_pca(digits):
-    reports = [
-        run_task(train_dataset(digits, TrainOptions(seed=seed, threads=1))).report for seed in range(2)
-    ]  # two seeds: the suite stays under 20 minutes; the benchmark averages more
+def _digits_report(seed: int) -> dict:
+    from latent_explorer.data.demos import digits
+
+    return run_task(train_dataset(digits(16), TrainOptions(seed=seed, threads=1))).report
+
+
+def _folder_report(folder_and_seed: tuple[str, int]) -> dict:
+    folder, seed = folder_and_seed
+    return run_task(train_source(folder, TrainOptions(seed=seed, epochs=60, threads=1))).report
+
+
+def test_digits_vae_defaults_beat_the_target_and_match_pca():
+    reports = reports_side_by_side(_digits_report, [0, 1])
+    # two seeds: the suite stays under 20 minutes; the benchmark averages more
     knn = np.mean([r["knn_accuracy"] for r in reports])
     pca = np.mean([r["pca_knn_accuracy"] for r in reports])
     print(f"digits 5-NN: VAE {knn:.4f} vs PCA {pca:.4f}; per seed", [r["knn_accuracy"] for r in reports])
@@ -35,10 +46,7 @@ def test_sprites_latent_holds_position_and_scale():
 
 def test_real_photographs_latent_is_not_worse_than_pca(tmp_path):
     root = build_photo_folder(tmp_path / "photos", per_class=100)
-    reports = [
-        run_task(train_source(str(root), TrainOptions(seed=seed, epochs=60, threads=1))).report
-        for seed in range(3)
-    ]
+    reports = reports_side_by_side(_folder_report, [(str(root), seed) for seed in range(3)])
     knn = np.mean([r["knn_accuracy"] for r in reports])
     pca = np.mean([r["pca_knn_accuracy"] for r in reports])
     print(f"photos 5-NN: VAE {knn:.4f} vs PCA {pca:.4f}; per seed", [r["knn_accuracy"] for r in reports])
