@@ -35,7 +35,7 @@ DEFAULT_MAX_BYTES = 4 * 1024**3
 _ORPHAN_AGE_S = 3600  # data files no index points to are removed after this long
 
 
-class _Entry(Protocol):
+class Entry(Protocol):
     abs_path: str
     size: int
     mtime_ns: int
@@ -48,7 +48,7 @@ def default_cache_dir() -> Path:
     return Path(platformdirs.user_cache_dir(APP_NAME)) / "decoded"
 
 
-def entry_key(entry: _Entry) -> str:
+def entry_key(entry: Entry) -> str:
     return f"{entry.abs_path}\x00{int(entry.size)}\x00{int(entry.mtime_ns)}"
 
 
@@ -71,20 +71,20 @@ class DecodeCache:
         self._packs: dict[str, _Pack] = {}
 
     # -- reading ---------------------------------------------------------------------------
-    def lookup(self, root: str, size: int, entries: Sequence[_Entry]) -> dict[int, np.ndarray]:
+    def lookup(self, root: str, size: int, entries: Sequence[Entry]) -> dict[int, np.ndarray]:
         """Entry index → cached ``(size, size, 3)`` image (a read-only memory-mapped view)."""
         return self.lookup_all(root, size, entries)[0]
 
-    def lookup_skips(self, root: str, size: int, entries: Sequence[_Entry]) -> dict[int, str]:
+    def lookup_skips(self, root: str, size: int, entries: Sequence[Entry]) -> dict[int, str]:
         """Entry index → remembered skip reason, for files already known not to decode."""
         return self.lookup_all(root, size, entries)[1]
 
-    def lookup_all(self, root: str, size: int, entries: Sequence[_Entry]
+    def lookup_all(self, root: str, size: int, entries: Sequence[Entry]
                    ) -> tuple[dict[int, np.ndarray], dict[int, str]]:
         data, rows, skips = self.lookup_rows(root, size, entries)
         return {int(i): data[rows[i]] for i in np.flatnonzero(rows >= 0)}, skips
 
-    def lookup_rows(self, root: str, size: int, entries: Sequence[_Entry]
+    def lookup_rows(self, root: str, size: int, entries: Sequence[Entry]
                     ) -> tuple[np.ndarray, np.ndarray, dict[int, str]]:
         """``(data, rows, skips)``: the pack's read-only memory-mapped ``(M, size, size, 3)``
         images, each entry's row in it (-1: not cached) and the remembered skip reasons."""
@@ -92,7 +92,7 @@ class DecodeCache:
         skips: dict[int, str] = {}
         empty = np.zeros((0, size, size, 3), np.uint8)
         try:
-            pack = self._pack(root, size)
+            pack = self.pack(root, size)
             if pack is None:
                 return empty, rows, skips
             for i, entry in enumerate(entries):
@@ -111,7 +111,7 @@ class DecodeCache:
         """An array derived from the current pack (its grey copy, say), written once beside it
         from the chunks ``make(pack images)`` yields and memory-mapped; None when it cannot be."""
         try:
-            pack = self._pack(root, size)
+            pack = self.pack(root, size)
             if pack is None or pack.data is None or pack.data_name is None:
                 return None
             path = self.directory / f"{pack.data_name[:-4]}.{tag}.npy"
@@ -127,8 +127,9 @@ class DecodeCache:
             return None
         return None
 
-    def _pack(self, root: str, size: int) -> _Pack | None:
-        stem = _stem(root, size)
+    def pack(self, root: str, size: int) -> _Pack | None:
+        """The current pack of ``root`` at ``size`` (re-read when its index changed on disk), or None."""
+        stem = pack_stem(root, size)
         index_path = self.directory / f"{stem}.json"
         try:
             st = index_path.stat()
@@ -187,7 +188,7 @@ class DecodeCache:
             return None
 
     # -- writing ---------------------------------------------------------------------------
-    def store(self, root: str, size: int, entries: Sequence[_Entry],
+    def store(self, root: str, size: int, entries: Sequence[Entry],
               images: Mapping[int, np.ndarray], skips: Mapping[int, str] | None = None) -> bool:
         """Replace the pack for (root, size) with these images and skip reasons.
 
@@ -197,9 +198,9 @@ class DecodeCache:
                        if img.shape == (size, size, 3) and img.dtype == np.uint8)
         keys = [entry_key(entries[i]) for i in order]
         skip_map = {entry_key(entries[i]): str(r) for i, r in (skips or {}).items()}
-        stem = _stem(root, size)
+        stem = pack_stem(root, size)
         try:
-            current = self._pack(root, size)
+            current = self.pack(root, size)
             if current is not None and current.skips == skip_map and list(current.rows) == keys:
                 return True  # unchanged: no rewrite
             self.directory.mkdir(parents=True, exist_ok=True)
@@ -209,14 +210,14 @@ class DecodeCache:
                 shape = (len(keys), size, size, 3)
                 atomic_write(self.directory / data_name,
                               lambda f: _write_npy(f, shape, (images[i] for i in order)))
-            self._write_index(root, size, stem, data_name, keys, skip_map)
+            self.write_index(root, size, stem, data_name, keys, skip_map)
         except Exception:
             return False
-        self._settle(stem, data_name)
+        self.settle(stem, data_name)
         return True
 
-    def _write_index(self, root: str, size: int, stem: str, data_name: str | None,
-                     keys: list[str], skip_map: dict[str, str]) -> None:
+    def write_index(self, root: str, size: int, stem: str, data_name: str | None,
+                    keys: list[str], skip_map: dict[str, str]) -> None:
         """Name the data file in the pack's index (the data file is removed when this fails)."""
         index = {"format": FORMAT, "version": FORMAT_VERSION, "decoder": DECODER_VERSION,
                  "root": root, "size": size, "data": data_name, "keys": keys,
@@ -226,15 +227,15 @@ class DecodeCache:
             atomic_write(self.directory / f"{stem}.json", lambda f: f.write(payload))
         except BaseException:
             if data_name:
-                _unlink(self.directory / data_name)
+                unlink_quietly(self.directory / data_name)
             raise
 
-    def _settle(self, stem: str, data_name: str | None) -> None:
+    def settle(self, stem: str, data_name: str | None) -> None:
         """After a new index: drop the older data files (and what was derived from them)."""
         self._packs.pop(stem, None)
         for old in self.directory.glob(f"{stem}-*.npy"):
             if old.name != data_name:
-                _unlink(old)  # may fail while mapped on Windows: pruned later
+                unlink_quietly(old)  # may fail while mapped on Windows: pruned later
         self._prune(keep=stem)
 
     def clear(self) -> None:
@@ -243,7 +244,7 @@ class DecodeCache:
         try:
             for p in self.directory.iterdir():
                 if p.suffix in (".npy", ".json") or _is_temp(p.name):
-                    _unlink(p)
+                    unlink_quietly(p)
         except OSError:
             pass
 
@@ -264,7 +265,7 @@ class DecodeCache:
             if _is_temp(p.name) or (
                     p.suffix == ".npy" and not (self.directory / f"{stem}.json").exists()):
                 if stale:
-                    _unlink(p)
+                    unlink_quietly(p)
             elif p.suffix in (".npy", ".json") and stem:
                 packs.setdefault(stem, []).append((p, st))
         total = sum(st.st_size for group in packs.values() for _, st in group)
@@ -278,7 +279,7 @@ class DecodeCache:
             if stem == keep:
                 continue
             for p, st in packs[stem]:
-                _unlink(p)
+                unlink_quietly(p)
                 total -= st.st_size
             self._packs.pop(stem, None)
 
@@ -288,7 +289,8 @@ def _is_temp(name: str) -> bool:
     return name.startswith(".") and name.endswith(".tmp")
 
 
-def _stem(root: str, size: int) -> str:
+def pack_stem(root: str, size: int) -> str:
+    """The file-name stem of the pack of ``root`` at ``size``."""
     digest = hashlib.sha256(f"{root}\x00{size}".encode("utf-8", "surrogateescape"))
     return digest.hexdigest()[:24]
 
@@ -301,7 +303,8 @@ def _write_npy(f, shape: tuple[int, ...], rows) -> None:
         f.write(np.ascontiguousarray(row, dtype=np.uint8).tobytes())
 
 
-def _unlink(path: Path) -> None:
+def unlink_quietly(path: Path) -> None:
+    """Remove ``path``; a file already gone or still mapped (Windows) is left to a later prune."""
     try:
         os.unlink(path)
     except OSError:

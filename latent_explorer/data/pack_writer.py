@@ -10,7 +10,7 @@ from typing import Mapping, Sequence
 
 import numpy as np
 
-from latent_explorer.data.cache import DecodeCache, _Entry, _stem, _unlink, entry_key
+from latent_explorer.data.cache import DecodeCache, Entry, pack_stem, unlink_quietly, entry_key
 
 _HEADER_BYTES = 128  # PackWriter's fixed .npy header: rewritten in place with the final count
 
@@ -40,7 +40,7 @@ class PackWriter:
 
     def __init__(self, cache: DecodeCache, root: str, size: int) -> None:
         self.cache, self.root, self.size = cache, root, size
-        self.stem = _stem(root, size)
+        self.stem = pack_stem(root, size)
         self.data_name = f"{self.stem}-{uuid.uuid4().hex}.npy"
         self.tmp = cache.directory / f".{self.data_name}.{uuid.uuid4().hex[:12]}.tmp"
         self.count = 0
@@ -64,7 +64,7 @@ class PackWriter:
         rows = np.fromfile(self.tmp, np.uint8, offset=_HEADER_BYTES)
         return rows[: self.count * self.size**2 * 3].reshape(self.count, self.size, self.size, 3)
 
-    def finish(self, entries: Sequence[_Entry], loaded: Sequence[int],
+    def finish(self, entries: Sequence[Entry], loaded: Sequence[int],
                skips: Mapping[int, str]) -> np.ndarray:
         """Make the rows (of ``entries[loaded]``, in order) the pack of (root, size), with the
         remembered ``skips``, and return them read-only and memory-mapped; when that fails, the
@@ -76,14 +76,14 @@ class PackWriter:
         try:
             if self.count != len(keys):
                 raise ValueError(f"{self.count} rows written for {len(keys)} files")
-            current = self.cache._pack(self.root, self.size)
+            current = self.cache.pack(self.root, self.size)
             if current is not None and current.skips == skip_map and list(current.rows) == keys:
                 self.abort()  # unchanged (a transient failure was retried): keep the old pack
                 return empty if current.data is None else current.data
             if not keys:
                 self.abort()
-                self.cache._write_index(self.root, self.size, self.stem, None, keys, skip_map)
-                self.cache._settle(self.stem, None)
+                self.cache.write_index(self.root, self.size, self.stem, None, keys, skip_map)
+                self.cache.settle(self.stem, None)
                 return empty
             self._f.seek(0)
             self._f.write(_npy_header((self.count, self.size, self.size, 3)))
@@ -99,15 +99,15 @@ class PackWriter:
             self.abort()
             return rows
         try:  # the rows are mapped already: on failure the data file goes, the mapping stays
-            self.cache._write_index(self.root, self.size, self.stem, self.data_name, keys, skip_map)
+            self.cache.write_index(self.root, self.size, self.stem, self.data_name, keys, skip_map)
         except Exception:
             return images
-        self.cache._settle(self.stem, self.data_name)
+        self.cache.settle(self.stem, self.data_name)
         return images
 
     def _read(self, path: Path) -> np.ndarray:
         rows = np.fromfile(path, np.uint8, offset=_HEADER_BYTES)
-        _unlink(path)
+        unlink_quietly(path)
         return rows.reshape(-1, self.size, self.size, 3)[: self.count]
 
     def abort(self) -> None:
@@ -115,4 +115,4 @@ class PackWriter:
             self._f.close()
         except OSError:
             pass
-        _unlink(self.tmp)
+        unlink_quietly(self.tmp)

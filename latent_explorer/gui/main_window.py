@@ -244,15 +244,12 @@ class MainWindow(QMainWindow):
     def save(self) -> bool:
         if self.session.path is None:
             return self.save_as()
-        return self._save_to(self.session.path)
+        return self.files.save_to(self.session.path)  # asks first over a file another program saved since
 
     def save_as(self) -> bool:
         start = self.session.path or f"{self.session.title.split(' (')[0]}.lexp"
         path, _ = QFileDialog.getSaveFileName(self, "Save workspace", start, WORKSPACE_FILTER)
-        return bool(path) and self._save_to(path)
-
-    def _save_to(self, path: str) -> bool:
-        return self.files.save_to(path)  # asks first over a file another program saved since
+        return bool(path) and self.files.save_to(path)
 
     # ------------------------------------------------------------------ reactions
 

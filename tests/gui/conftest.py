@@ -74,3 +74,34 @@ def _collect_garbage_in_the_gui_thread(qapp):
     gc_guard.install(qapp)
     yield
     assert not gc.isenabled(), "the test turned automatic garbage collection back on (the guard is off)"
+
+
+# ---------------------------------------------------------------------- the map's point layer
+
+
+@pytest.fixture
+def plot(qtbot):
+    """A real plot widget on screen, its view fixed on the two clouds of `make_points`."""
+    import pyqtgraph as pg
+
+    w = pg.PlotWidget(background="w")
+    w.resize(420, 320)
+    w.setRange(xRange=(-0.5, 3.5), yRange=(-0.5, 1.7), padding=0)
+    w.plotItem.vb.setMouseEnabled(True, True)
+    qtbot.addWidget(w)
+    w.show()
+    qtbot.waitExposed(w)
+    return w
+
+
+@pytest.fixture
+def raster(plot):
+    """`make_points` drawn by the raster point layer, 5 px, red and blue."""
+    from latent_explorer.gui.map2d.scatter import RasterScatterItem
+    from tests.gui.scatter_helpers import BLUE, RED, make_points
+
+    pos, codes = make_points()
+    item = RasterScatterItem(size_px=5)
+    item.setData(pos, colors=codes, palette=[RED, BLUE])
+    plot.addItem(item)
+    return plot, item, pos, codes

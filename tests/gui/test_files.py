@@ -21,11 +21,11 @@ def test_settings_live_in_the_sandbox_not_the_users_home(window):
 def test_opening_and_saving_fill_the_recent_menu(window, qtbot, saved_digits_workspace, tmp_path):
     with qtbot.waitSignal(window.runner.stopped, timeout=LONG):
         window.open_workspace(saved_digits_workspace)
-    saved = window._save_to(str(tmp_path / "again.lexp"))
+    saved = window.files.save_to(str(tmp_path / "again.lexp"))
     assert saved
     recent = window.settings.recent("workspaces")
     assert recent[:2] == [str(tmp_path / "again.lexp"), os.path.abspath(saved_digits_workspace)]
-    window.files._fill_recent()
+    window.files.recent_menu.aboutToShow.emit()  # as opening the menu does
     texts = [a.text() for a in window.files.recent_menu.actions()]
     assert any(str(tmp_path / "again.lexp") in t for t in texts)
     assert AppSettings().recent("workspaces") == recent  # kept on disk for the next start

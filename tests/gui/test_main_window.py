@@ -100,7 +100,7 @@ def test_train_map_select_save_and_reopen(window, qtbot, tmp_path):
 
     # save, then open it again in a worker: the same map, the loss history and the images
     saved_map = s.map.copy()
-    assert window._save_to(str(tmp_path / "run"))
+    assert window.files.save_to(str(tmp_path / "run"))
     assert s.path == str(tmp_path / "run.lexp") and not window.isWindowModified()
     assert "run.lexp" in window.windowTitle()
     run_task(s.adopt_task(None))
