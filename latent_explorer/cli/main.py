@@ -37,6 +37,9 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--loss", default="mse", choices=["mse", "focus"],
                    help="reconstruction loss: mse (default) or focus (pixels that stand out from their "
                         "background weigh more: small objects, texture)")
+    p.add_argument("--arch", default="conv", choices=["conv", "resnet"],
+                   help="network: conv (default: strided convolutions) or resnet (GroupNorm + SiLU residual "
+                        "blocks, upsample + conv decoder; slower a step)")
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="CPU threads for torch (default: every idle core, shared out under torchrun)")
 
@@ -105,7 +108,7 @@ def _options(args, processes: int = 1):
         model=args.model, latent_dim=args.latent_dim, image_size=args.image_size,
         epochs=args.epochs, seed=args.seed, beta=args.beta, batch_size=args.batch_size,
         lr=args.lr, color=args.color, device=args.device, augment=args.augment,
-        weight_decay=args.weight_decay, loss=args.loss,
+        weight_decay=args.weight_decay, loss=args.loss, arch=args.arch,
         threads=args.threads or max(1, choose_threads(reserve=0) // processes),
     )
 

@@ -8,6 +8,7 @@ from latent_explorer.errors import UserError
 from latent_explorer.models.losses import LOSSES
 
 MODEL_KINDS = ("ae", "vae", "beta-vae")
+ARCHS = ("conv", "resnet")  # models.conv, models.residual
 MIN_IMAGE_SIZE, MAX_IMAGE_SIZE = 16, 128
 MIN_LATENT, MAX_LATENT = 2, 256
 
@@ -26,6 +27,7 @@ class ModelConfig:
     recon_sigma: float = 0.05
     width: int = 32
     loss: str = "mse"  # models.losses.LOSSES; "mse" for workspaces saved before there was a choice
+    arch: str = "conv"  # ARCHS; "conv" for workspaces saved before there was a choice
 
     def validate(self) -> "ModelConfig":
         if self.kind not in MODEL_KINDS:
@@ -44,6 +46,8 @@ class ModelConfig:
             raise UserError(f"recon_sigma must be positive, got {self.recon_sigma}")
         if self.loss not in LOSSES:
             raise UserError(f"unknown loss '{self.loss}': choose one of {', '.join(LOSSES)}")
+        if self.arch not in ARCHS:
+            raise UserError(f"unknown architecture '{self.arch}': choose one of {', '.join(ARCHS)}")
         if not 4 <= self.width <= 256:
             raise UserError(f"width must be 4–256, got {self.width}")
         return self

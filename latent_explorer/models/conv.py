@@ -11,7 +11,7 @@ from latent_explorer.models.config import ModelConfig
 from latent_explorer.models.losses import reconstruction_error
 
 
-def _spatial_sizes(size: int) -> list[int]:
+def spatial_sizes(size: int) -> list[int]:
     """Sizes after each stride-2 conv, stopping at 4–7 pixels (works for 28, 32, 64, 100…)."""
     sizes = [size]
     while sizes[-1] > 7:
@@ -31,7 +31,7 @@ class ConvAutoencoder(nn.Module):
         super().__init__()
         self.config = config.validate()
         c, w, z = config.channels, config.width, config.latent_dim
-        self.sizes = _spatial_sizes(config.image_size)
+        self.sizes = spatial_sizes(config.image_size)
         n_down = len(self.sizes) - 1
         chans = [c] + [min(w * 2**i, 256) for i in range(n_down)]
         self.enc_convs = nn.ModuleList(

@@ -1,9 +1,14 @@
 """Build a model from its configuration."""
 from __future__ import annotations
 
+from torch import nn
+
 from latent_explorer.models.config import ModelConfig
 from latent_explorer.models.conv import ConvAutoencoder
+from latent_explorer.models.residual import ResidualAutoencoder
 
 
-def build_model(config: ModelConfig) -> ConvAutoencoder:
-    return ConvAutoencoder(config.validate())
+def build_model(config: ModelConfig) -> nn.Module:
+    """A `ConvAutoencoder` or, for ``arch="resnet"``, a `ResidualAutoencoder` (same API)."""
+    config = config.validate()
+    return ResidualAutoencoder(config) if config.arch == "resnet" else ConvAutoencoder(config)

@@ -41,6 +41,7 @@ class TrainOptions:
     beta: float | None = None  # default 1 for a VAE, 4 for a β-VAE
     recon_sigma: float = 0.05
     loss: str = "mse"  # models.losses.LOSSES: the reconstruction loss
+    arch: str = "conv"  # models.config.ARCHS: plain strided convs, or residual blocks
     width: int | None = None
     color: str = "auto"
     val_fraction: float = 0.2
@@ -61,6 +62,7 @@ class TrainOptions:
             recon_sigma=self.recon_sigma,
             width=self.width or 32,
             loss=self.loss,
+            arch=self.arch,
         ).validate()
         validate_schedule(self.epochs, self.batch_size, self.lr)
         resolve_augment(self.augment, None, 32)
@@ -86,6 +88,7 @@ class TrainOptions:
             recon_sigma=self.recon_sigma,
             width=width,
             loss=self.loss,
+            arch=self.arch,
         ).validate()
 
     def trainer(self, config: ModelConfig, dataset: Dataset, ranks: Ranks | None = None) -> Trainer:

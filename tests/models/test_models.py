@@ -7,10 +7,11 @@ from latent_explorer.models.conv import loss_terms
 from latent_explorer.models.registry import build_model
 
 
-@pytest.mark.parametrize("size", [16, 28, 32, 64, 100, 128])
+@pytest.mark.parametrize("size", [16, 25, 28, 32, 64, 100, 128])
 @pytest.mark.parametrize("channels", [1, 3])
-def test_any_supported_size_reconstructs_to_the_same_shape(size, channels):
-    model = build_model(ModelConfig(kind="vae", latent_dim=8, image_size=size, channels=channels))
+@pytest.mark.parametrize("arch", ["conv", "resnet"])
+def test_any_supported_size_reconstructs_to_the_same_shape(size, channels, arch):
+    model = build_model(ModelConfig(kind="vae", latent_dim=8, image_size=size, channels=channels, arch=arch))
     x = torch.rand(2, channels, size, size)
     recon, mu, logvar = model(x)
     assert recon.shape == x.shape
@@ -46,6 +47,7 @@ def test_autoencoder_has_no_kl_and_beta_scales_the_kl_term():
         (dict(image_size=256), "image size"),
         (dict(channels=2), "grey"),
         (dict(beta=0), "β"),
+        (dict(arch="transformer"), "architecture"),
     ],
 )
 def test_bad_configurations_are_refused_with_a_clear_message(kwargs, words):
@@ -54,5 +56,27 @@ def test_bad_configurations_are_refused_with_a_clear_message(kwargs, words):
 
 
 def test_config_round_trips_through_a_dict():
-    cfg = ModelConfig(kind="beta-vae", latent_dim=10, image_size=28, channels=3, beta=4.0)
+    cfg = ModelConfig(kind="beta-vae", latent_dim=10, image_size=28, channels=3, beta=4.0, arch="resnet")
     assert ModelConfig.from_dict(cfg.to_dict()) == cfg
+    assert ModelConfig.from_dict({"kind": "vae", "latent_dim": 8}).arch == "conv"  # saved before the choice
+
+
+def test_a_residual_model_trains_saves_and_reopens_as_itself(small_digits, tmp_path):
+    from latent_explorer.infra.tasks import run_task
+    from latent_explorer.pipeline.train import TrainOptions, load_model, train_dataset
+    from latent_explorer.workspace.session_file import load_workspace, save_workspace
+
+    ws = run_task(train_dataset(small_digits, TrainOptions(epochs=4, seed=0, threads=1, arch="resnet")))
+    model = load_model(ws)
+    assert type(model).__name__ == "ResidualAutoencoder" and ws.model_config.arch == "resnet"
+    conv = run_task(train_dataset(small_digits, TrainOptions(epochs=4, seed=0, threads=1, arch="conv")))
+    history = ws.train_state.history
+    assert history[-1]["val_mse"] < history[0]["val_mse"]
+    # at equal steps the residual net reconstructs held-out digits better (measured 0.037 vs 0.057)
+    assert ws.report["recon_mse_val"] < 0.8 * conv.report["recon_mse_val"]
+    save_workspace(tmp_path / "res.lexp", ws)
+    again = load_workspace(tmp_path / "res.lexp")
+    assert again.model_config.arch == "resnet"
+    z = torch.from_numpy(ws.latents.mean[:5])
+    with torch.no_grad():
+        assert torch.allclose(model.eval().decode(z), load_model(again).eval().decode(z), atol=1e-6)
