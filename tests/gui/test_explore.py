@@ -181,7 +181,7 @@ def test_atlas_tiles_are_upright_and_placed_bottom_up():
 def test_two_lasso_selections_make_a_new_slider(window, qtbot, saved_digits_workspace):
     from PySide6.QtCore import QPoint, Qt
 
-    from .test_scatter import drag
+    from tests.gui.scatter_helpers import drag
 
     opened(window, saved_digits_workspace)
     s, view, sliders = window.session, window.map_view, window.sliders
