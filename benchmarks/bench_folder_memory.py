@@ -24,32 +24,33 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 STAGES = ("cold", "warm", "train", "encode", "report")
+WEIGHTS, LATENTS = "weights.npz", "latents.npy"  # what train and encode leave in a work dir
 
 
-def _status_kib(field: str) -> int:
+def status_kib(field: str) -> int:
     for line in Path("/proc/self/status").read_text().splitlines():
         if line.startswith(field + ":"):
             return int(line.split()[1])
     return 0
 
 
-class _AnonPeak:
+class AnonPeak:
     """Samples RssAnon in a thread: Linux keeps no high-water mark of it."""
 
     def __init__(self) -> None:
-        self.peak = _status_kib("RssAnon")
+        self.peak = status_kib("RssAnon")
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._run, daemon=True)
         self._thread.start()
 
     def _run(self) -> None:
         while not self._stop.wait(0.01):
-            self.peak = max(self.peak, _status_kib("RssAnon"))
+            self.peak = max(self.peak, status_kib("RssAnon"))
 
     def stop(self) -> int:
         self._stop.set()
         self._thread.join()
-        self.peak = max(self.peak, _status_kib("RssAnon"))
+        self.peak = max(self.peak, status_kib("RssAnon"))
         return self.peak * 1024
 
 
@@ -65,8 +66,10 @@ def folder(n: int) -> Path:
     return root
 
 
-def run_stage(stage: str, root: Path, size: int, steps: int) -> dict:
-    """In the stage's own process: set up (untimed), then time and measure the stage."""
+def run_stage(stage: str, root: Path, size: int, steps: int, work: Path | None = None) -> dict:
+    """In the stage's own process: set up (untimed), then time and measure the stage. With
+    ``work``, the train stage leaves its weights there and the encode stage encodes with them
+    and leaves the latents (``latents.npy``) for later stages; both untimed."""
     import numpy as np
     import torch
 
@@ -84,8 +87,8 @@ def run_stage(stage: str, root: Path, size: int, steps: int) -> dict:
 
         train_idx, val_idx = make_split(len(dataset), dataset.labels, 0.2, 0)
         config = ModelConfig(kind="vae", latent_dim=16, image_size=size, channels=3, width=32)
-    base = _status_kib("VmRSS") * 1024
-    anon = _AnonPeak()
+    base = status_kib("VmRSS") * 1024
+    anon = AnonPeak()
     t0 = time.perf_counter()
     if stage in ("cold", "warm"):
         dataset = load()
@@ -100,7 +103,7 @@ def run_stage(stage: str, root: Path, size: int, steps: int) -> dict:
         cancel = CancelToken()
         gen = Trainer(config, epochs=1, batch_size=64, seed=0, threads=2, patience=None).fit(
             dataset, train_idx, val_idx, cancel=cancel)
-        done = 0
+        done, result = 0, None
         try:
             while True:
                 item = next(gen)
@@ -108,15 +111,22 @@ def run_stage(stage: str, root: Path, size: int, steps: int) -> dict:
                     done = item.done
                     if done >= steps:
                         cancel.cancel()
-        except StopIteration:
-            pass
+        except StopIteration as stop:
+            result = stop.value
         setup["steps"] = done
     elif stage == "encode":
         from latent_explorer.analysis.latent.latents import encode_dataset
         from latent_explorer.models.registry import build_model
 
         torch.manual_seed(0)
-        latents = encode_dataset(build_model(config).eval(), dataset)
+        model = build_model(config)
+        if work is not None and (work / WEIGHTS).exists():
+            from latent_explorer.training.checkpoint import numpy_to_state
+
+            with np.load(work / WEIGHTS) as weights:
+                model.load_state_dict(numpy_to_state(dict(weights)))
+            setup["trained"] = True
+        latents = encode_dataset(model.eval(), dataset)
         setup["latents"] = list(latents.mean.shape)
     elif stage == "report":
         from latent_explorer.analysis.generate.sample_quality import sample_quality
@@ -132,14 +142,20 @@ def run_stage(stage: str, root: Path, size: int, steps: int) -> dict:
         pixel_latents(dataset.images, 0)
         setup["pca_recon_mse_val"] = report.get("pca_recon_mse_val")
     seconds = time.perf_counter() - t0
-    return {"stage": stage, "seconds": seconds, "rss_before": base, "peak_rss": _status_kib("VmHWM") * 1024,
+    if work is not None and stage == "train" and result is not None:
+        np.savez(work / WEIGHTS, **result.state.model)
+    elif work is not None and stage == "encode":
+        np.save(work / LATENTS, np.asarray(latents.mean, np.float32))
+    return {"stage": stage, "seconds": seconds, "rss_before": base, "peak_rss": status_kib("VmHWM") * 1024,
             "peak_anon": anon.stop(), **setup}
 
 
-def _child(stage: str, root: Path, size: int, steps: int, code: Path, cache: Path) -> dict:
+def child(stage: str, root: Path, size: int, steps: int, code: Path, cache: Path,
+           script: Path | None = None, extra: tuple[str, ...] = ()) -> dict:
+    """Run ``script`` (this one by default) with ``--stage`` in a fresh process; its last line."""
     env = dict(os.environ, LATENT_EXPLORER_CACHE_DIR=str(cache), PYTHONPATH=str(code))
-    cmd = [sys.executable, str(Path(__file__).resolve()), "--stage", stage, "--root", str(root),
-           "--size", str(size), "--steps", str(steps), "--code", str(code)]
+    cmd = [sys.executable, str(script or Path(__file__).resolve()), "--stage", stage, "--root", str(root),
+           "--size", str(size), "--steps", str(steps), "--code", str(code), *extra]
     out = subprocess.run(cmd, env=env, capture_output=True, text=True, check=False)
     if out.returncode:
         raise RuntimeError(f"stage {stage} failed:\n{out.stderr[-4000:]}")
@@ -173,7 +189,7 @@ def main() -> None:
     rows = []
     with tempfile.TemporaryDirectory(prefix="le-bench-cache-") as cache:
         for stage in STAGES:
-            r = _child(stage, root, args.size, args.steps, code, Path(cache))
+            r = child(stage, root, args.size, args.steps, code, Path(cache))
             rows.append(r)
             notes = {k: v for k, v in r.items()
                      if k not in ("stage", "seconds", "rss_before", "peak_rss", "peak_anon")}

@@ -14,26 +14,29 @@ def _device_of(model: torch.nn.Module) -> torch.device:
 
 @torch.no_grad()
 def encode_dataset(model, dataset: Dataset, batch_size: int = 256) -> LatentSet:
+    """Every image's latent mean (and log-variance) and reconstruction error, batch by batch.
+    The outputs are allocated once, before the first batch: small arrays kept from each batch
+    sat between the batches' freed buffers in glibc's heap, so no buffer was reused and the heap
+    grew by a float copy of every image (4,988 MB anonymous at 100,000 images of 64 px)."""
     device = _device_of(model)
     was_training = model.training
     model.eval()
-    means, logvars, errors = [], [], []
-    for start in range(0, len(dataset), batch_size):
-        idx = np.arange(start, min(len(dataset), start + batch_size))
-        x = torch.from_numpy(dataset.images_float(idx)).to(device)
+    n, d = len(dataset), model.latent_dim
+    means, logvars, errors = np.zeros((n, d), np.float32), np.zeros((n, d), np.float32), np.zeros(n, np.float32)
+    has_logvar = False
+    for start in range(0, n, batch_size):
+        stop = min(n, start + batch_size)
+        x = torch.from_numpy(dataset.images_float(np.arange(start, stop))).to(device)
         mu, logvar = model.encode(x)
         recon = model.decode(mu)
-        means.append(mu.cpu().numpy())
+        means[start:stop] = mu.cpu().numpy()
         if logvar is not None:
-            logvars.append(logvar.cpu().numpy())
-        errors.append((recon - x).pow(2).mean(dim=(1, 2, 3)).cpu().numpy())
+            logvars[start:stop] = logvar.cpu().numpy()
+            has_logvar = True
+        errors[start:stop] = (recon - x).pow(2).mean(dim=(1, 2, 3)).cpu().numpy()
+        del x, mu, logvar, recon
     model.train(was_training)
-    d = model.latent_dim
-    return LatentSet(
-        mean=np.concatenate(means) if means else np.zeros((0, d), np.float32),
-        logvar=np.concatenate(logvars) if logvars else None,
-        recon_error=np.concatenate(errors) if errors else np.zeros(0, np.float32),
-    )
+    return LatentSet(mean=means, logvar=logvars if has_logvar else None, recon_error=errors)
 
 
 @torch.no_grad()
