@@ -7,6 +7,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from latent_explorer.models.base import Autoencoder
 from latent_explorer.models.config import ModelConfig
 from latent_explorer.models.losses import reconstruction_error
 
@@ -19,7 +20,7 @@ def spatial_sizes(size: int) -> list[int]:
     return sizes
 
 
-class ConvAutoencoder(nn.Module):
+class ConvAutoencoder(Autoencoder):
     """Encoder: stride-2 convs doubling channels, then a linear layer to the latent
     (mean and log-variance for a VAE). Decoder: the mirror with stride-2 transposed convs,
     cropped to each encoder size (odd sizes such as 25 → 13), ending in a sigmoid.
@@ -48,27 +49,13 @@ class ConvAutoencoder(nn.Module):
             for i in reversed(range(n_down))
         )
 
-    @property
-    def latent_dim(self) -> int:
-        return self.config.latent_dim
-
-    @property
-    def has_encoder(self) -> bool:
-        return True
-
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Return (mean, log-variance); log-variance is None for a plain autoencoder."""
+    def encode_features(self, x: torch.Tensor) -> torch.Tensor:
         h = x
         for conv in self.enc_convs:
             if h.shape[-1] % 2:  # odd sizes: pad so the output is ceil(size / 2)
                 h = F.pad(h, (0, 1, 0, 1))
             h = F.silu(conv(h))
-        h = F.silu(self.enc_fc(h.flatten(1)))
-        out = self.enc_out(h)
-        if not self.config.is_variational:
-            return out, None
-        mu, logvar = out.chunk(2, dim=1)
-        return mu, logvar.clamp(-12.0, 8.0)
+        return self.enc_out(F.silu(self.enc_fc(h.flatten(1))))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         h = F.silu(self.dec_fc(z)).view(-1, self.top_ch, self.top_size, self.top_size)
@@ -78,14 +65,6 @@ class ConvAutoencoder(nn.Module):
             h = conv(h)[:, :, :size, :size]
             h = torch.sigmoid(h) if i == last else F.silu(h)
         return h
-
-    def forward(self, x: torch.Tensor, sample: bool = True):
-        mu, logvar = self.encode(x)
-        if logvar is not None and sample:
-            z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        else:
-            z = mu
-        return self.decode(z), mu, logvar
 
 
 def loss_terms(

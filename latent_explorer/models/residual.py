@@ -11,6 +11,7 @@ import torch
 from torch import nn
 from torch.nn import functional as F
 
+from latent_explorer.models.base import Autoencoder
 from latent_explorer.models.config import ModelConfig
 from latent_explorer.models.conv import spatial_sizes
 
@@ -31,7 +32,7 @@ class ResidualBlock(nn.Module):
         return h + self.body(h)
 
 
-class ResidualAutoencoder(nn.Module):
+class ResidualAutoencoder(Autoencoder):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
         self.config = config.validate()
@@ -53,27 +54,13 @@ class ResidualAutoencoder(nn.Module):
         self.dec_head = nn.ModuleList(nn.Sequential(_norm(chans[i + 1]), nn.SiLU())
                                       for i in reversed(range(n_down)))
 
-    @property
-    def latent_dim(self) -> int:
-        return self.config.latent_dim
-
-    @property
-    def has_encoder(self) -> bool:
-        return True
-
-    def encode(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Return (mean, log-variance); log-variance is None for a plain autoencoder."""
+    def encode_features(self, x: torch.Tensor) -> torch.Tensor:
         h = x
         for down, block in zip(self.downs, self.enc_blocks):
             if h.shape[-1] % 2:  # odd sizes: pad so the output is ceil(size / 2)
                 h = F.pad(h, (0, 1, 0, 1))
             h = block(down(h))
-        h = F.silu(self.enc_fc(self.enc_head(h).flatten(1)))
-        out = self.enc_out(h)
-        if not self.config.is_variational:
-            return out, None
-        mu, logvar = out.chunk(2, dim=1)
-        return mu, logvar.clamp(-12.0, 8.0)
+        return self.enc_out(F.silu(self.enc_fc(self.enc_head(h).flatten(1))))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         h = self.dec_fc(z).view(-1, self.top_ch, self.top_size, self.top_size)
@@ -81,11 +68,3 @@ class ResidualAutoencoder(nn.Module):
         for block, head, up, size in zip(self.dec_blocks, self.dec_head, self.ups, targets):
             h = up(F.interpolate(head(block(h)), size=(size, size), mode="nearest"))
         return torch.sigmoid(h)
-
-    def forward(self, x: torch.Tensor, sample: bool = True):
-        mu, logvar = self.encode(x)
-        if logvar is not None and sample:
-            z = mu + torch.randn_like(mu) * torch.exp(0.5 * logvar)
-        else:
-            z = mu
-        return self.decode(z), mu, logvar
