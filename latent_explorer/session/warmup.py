@@ -1,6 +1,7 @@
 """Paying numba's compile before the user asks: `warm_up_maps` runs a tiny UMAP in a
-background thread so the first real map starts at once. It imports torch there too, so training
-does not start by importing it (holding the import lock the GUI thread may need). ``on_done`` runs
+background thread so the first real map starts at once. It imports torch there too, and takes
+one optimizer step, so training does not start by importing torch or what an optimizer's first
+step imports (holding the GIL in stretches the GUI thread waits through). ``on_done`` runs
 in the warm-up thread at the end: the app uses it to ask its GUI thread to freeze the garbage
 collector's view of what the warm-up loaded (see gui.threads.gc_guard)."""
 from __future__ import annotations
@@ -22,10 +23,13 @@ def warm_up_maps(extra=()) -> dict:
         fn()
         times[getattr(fn, "__qualname__", "extra")] = time.perf_counter() - start
     start = time.perf_counter()
-    import torch  # noqa: F401
+    import torch
 
     from latent_explorer.models import registry  # noqa: F401
 
+    weight = torch.nn.Parameter(torch.zeros(1))  # an optimizer's first step imports torch._dynamo
+    weight.sum().backward()                      # and sympy (1.8 s): here, not in the first training
+    torch.optim.AdamW([weight]).step()
     times["torch"] = time.perf_counter() - start
     start = time.perf_counter()
     from latent_explorer.analysis.maps.projection import Projection
