@@ -242,17 +242,17 @@ def test_the_legend_toggles_a_group_by_its_text_marks_it_and_keeps_off_the_point
     window.resize(1024, 700)  # a narrow map: every corner has points
     opened(window, saved_digits_workspace)
     view, s = window.map_view, window.session
-    qtbot.waitUntil(lambda: view.legend.isVisible() and len(view.legend.items) == 10 and view.legend.settled,
+    qtbot.waitUntil(lambda: view.legend.isVisible() and len(view.legend.entry_texts()) == 10 and view.legend.settled,
                     timeout=LONG)
-    _sample, label = view.legend.items[3]
-    assert "✓" in label.text and all(view.legend.shown())
+    assert view.legend.entry_label(3).startswith("✓") and all(view.legend.shown())
     three = int(np.flatnonzero(s.labels == 3)[0])
-    text_at = view.mapFromScene(label.sceneBoundingRect().center())
+    entry = view.legend.entry_scene_rect(3)
+    text_at = view.mapFromScene(QPointF(entry.left() + 24, entry.center().y()))
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=text_at)
-    assert view.legend.shown()[3] is False and "✗" in label.text  # a click on the text, not the dot
+    assert view.legend.shown()[3] is False and view.legend.entry_label(3).startswith("✗")  # the text, not the dot
     assert view.index_at(view.scene_pos_of(three)) != three  # a hidden group cannot be picked
     qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=text_at)
-    assert view.legend.shown()[3] is True and "✓" in label.text
+    assert view.legend.shown()[3] is True and view.legend.entry_label(3).startswith("✓")
     # It sits in the corner where it hides the fewest points: never more than the usual top right.
     box = view.legend.item.sceneBoundingRect()
     under = sum(box.contains(view.scene_pos_of(i)) for i in range(view.point_count()))

@@ -144,7 +144,7 @@ def test_precomputed_embeddings_are_mapped_and_coloured_without_a_decoder(window
         panel.open_embeddings(str(path))
     assert panel.source.currentText() == "Embeddings: emb.npy" and panel.train_button.text() == "Load"
     assert view.point_count() == n and s.workspace.train_status == "no-model"
-    qtbot.waitUntil(lambda: len(view.legend.items) == 3)  # the legend follows the points
+    qtbot.waitUntil(lambda: len(view.legend.entry_texts()) == 3)  # the legend follows the points
     legend = sorted(view.legend.entry_texts())
     assert legend == ["cat (40)", "dog (40)", "owl (40)"]
     assert "attr:score" in [key for key, _title in colour_options(s)]

@@ -10,7 +10,8 @@ from __future__ import annotations
 import numpy as np
 import pyqtgraph as pg
 
-from latent_explorer.gui.map2d.scatter import legend_proxy
+from latent_explorer.gui.map2d.legend_box import HIDDEN, SHOWN, LegendBox
+from latent_explorer.gui.render.point_colours import rgba_array
 
 MARGIN = 8  # pixels between the legend and the edge of the plot
 CORNERS = {  # (legend's anchor point, the view's anchor point, offset sign)
@@ -19,7 +20,6 @@ CORNERS = {  # (legend's anchor point, the view's anchor point, offset sign)
     "bottom right": ((1, 1), (1, 1), (-1, -1)),
     "bottom left": ((0, 1), (0, 1), (1, -1)),
 }
-SHOWN, HIDDEN = "✓", "✗"
 COUNT_SAMPLE = 20_000  # points counted per corner at most
 
 
@@ -27,20 +27,16 @@ class MapLegend:
     def __init__(self, plot: pg.PlotWidget, scatter, point_size: int) -> None:
         self.plot = plot
         self.scatter = scatter
-        self.point_size = point_size
-        self.item = plot.addLegend(offset=(-MARGIN, MARGIN), brush=pg.mkBrush(255, 255, 255, 215),
-                                   pen=pg.mkPen("#cccccc"), labelTextSize="9pt")
+        self.item = LegendBox(point_size)
+        self.item.setParentItem(plot.plotItem.vb)
+        self.item.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-MARGIN, MARGIN))
+        self.item.setVisible(False)
+        self.item.toggled.connect(self.toggle)
         self.positions: np.ndarray | None = None  # what `place` last placed it against
-        self.item.geometryChanged.connect(lambda: self.place(self.positions))  # its size is known late
+        self.item.geometryChanged.connect(lambda: self.place(self.positions))
         self.corner = "top right"
         self.settled = False  # a new legend has found its corner
-        self._proxies: list = []
-        self._texts: list[str] = []
-
-    @property
-    def items(self) -> list:
-        """(sample, label) pairs, as `pg.LegendItem.items`."""
-        return self.item.items
+        self._codes: list[int] = []
 
     def isVisible(self) -> bool:  # noqa: N802 (as the Qt item it stands for)
         return self.item.isVisible()
@@ -49,45 +45,40 @@ class MapLegend:
         self.item.setVisible(visible)
 
     def clear(self) -> None:
-        """Empty the legend and free its entries: each proxy's signal holds a function that
-        holds the proxy (and its label), so without a disconnect and a delete every refill
-        leaked its items (found by scripts/reliability/soak.py)."""
-        entries = list(self.item.items)
-        self.item.clear()
-        for proxy in self._proxies:
-            proxy.visibleChanged.disconnect()
-            proxy.deleteLater()
-        for sample, label in entries:
-            sample.deleteLater()
-            label.deleteLater()
-        self._proxies, self._texts = [], []
+        self.item.set_entries([])
+        self._codes = []
         self.settled = False
 
     def fill(self, entries: list) -> None:
         """``entries``: (colour code, colour, text) per group; shown when there are two or more."""
-        self.clear()
-        for code, colour, text in entries:
-            proxy = legend_proxy(self.scatter, code, colour, self.point_size)
-            self._proxies.append(proxy)
-            self._texts.append(text)
-            self.item.addItem(proxy, self._entry_text(text, True))
-            sample, label = self.item.items[-1]
-            label.mouseClickEvent = sample.mouseClickEvent  # the text toggles the group as the dot does
-            proxy.visibleChanged.connect(lambda p=proxy, lab=label, t=text: lab.setText(self._entry_text(t, p.isVisible())))
-        self.item.setColumnCount(1 if len(self._proxies) <= 12 else 2)
-        self.item.setVisible(len(self._proxies) > 1)
+        self._codes = [code for code, _, _ in entries]
+        colours = [pg.mkColor(*rgba_array([colour])[0][:3]) for _, colour, _ in entries]
+        self.item.set_entries(list(zip(colours, [text for _, _, text in entries])),
+                              columns=1 if len(entries) <= 12 else 2)
+        self.item.setVisible(len(entries) > 1)
 
-    def _entry_text(self, text: str, shown: bool) -> str:
-        mark = SHOWN if shown else HIDDEN
-        colour = "#222222" if shown else "#999999"
-        return f"<span style='color:{colour}'>{mark} {text}</span>"
+    def toggle(self, index: int) -> None:
+        """Show or hide entry ``index``'s group (a click on its dot or its text)."""
+        shown = not self.item.shown[index]
+        self.item.set_shown(index, shown)
+        self.scatter.setGroupVisible(self._codes[index], shown)
 
     def entry_texts(self) -> list[str]:
         """The groups' names as listed (without the check marks)."""
-        return list(self._texts)
+        return list(self.item.texts)
+
+    def entry_label(self, index: int) -> str:
+        """Entry ``index`` as the legend shows it, with its check mark."""
+        return f"{SHOWN if self.item.shown[index] else HIDDEN} {self.item.texts[index]}"
+
+    def entry_scene_rect(self, index: int):
+        return self.item.mapRectToScene(self.item.entry_rect(index))
+
+    def contains_scene(self, scene_pos) -> bool:
+        return self.item.isVisible() and self.item.sceneBoundingRect().contains(scene_pos)
 
     def shown(self) -> list[bool]:
-        return [p.isVisible() for p in self._proxies]
+        return list(self.item.shown)
 
     def place(self, positions: np.ndarray | None) -> str:
         """Put the legend in the corner where it hides the fewest of ``positions`` (N, 2) as the

@@ -255,7 +255,7 @@ class MapView(pg.PlotWidget):
             self.hovered_position.emit(np.array([p.x(), p.y()]))
 
     def _on_mouse_clicked(self, event) -> None:
-        if event.button() != Qt.MouseButton.LeftButton or event.double():
+        if event.button() != Qt.MouseButton.LeftButton or event.double() or self.legend.contains_scene(event.scenePos()):
             return
         index = self.index_at(event.scenePos())
         if index >= 0:

@@ -2,14 +2,12 @@
 
 `make_scatter_item` gives a `GLScatterItem` where a hardware OpenGL renderer is present and a
 `RasterScatterItem` elsewhere (see `scatter_gl.choose_renderer`); both have the same API, and
-the GL one needs its view switched to a GL viewport, which `prepare_view` does. The legend
-keeps working through `legend_proxy`: an empty item per group whose eye toggles that group."""
+the GL one needs its view switched to a GL viewport, which `prepare_view` does."""
 from __future__ import annotations
 
 import pyqtgraph as pg
 
 from latent_explorer.gui.render import scatter3d
-from latent_explorer.gui.render.point_colours import rgba_array
 from latent_explorer.gui.render.scatter_gl import ENV_VAR, GLScatterItem, choose_renderer, renderer_info
 from latent_explorer.gui.render.scatter_raster import RasterScatterItem
 from latent_explorer.gui.render.scatter_raster import warm_up as _warm_up_2d
@@ -36,17 +34,7 @@ def warm_up() -> None:
     scatter3d.warm_up()
 
 
-def legend_proxy(item: RasterScatterItem, code: int, colour, size: int | None = None) -> pg.ScatterPlotItem:
-    """An empty ScatterPlotItem for `pg.LegendItem.addItem`: the legend draws its symbol, and
-    clicking the legend entry shows or hides the points whose colour code is ``code``.
-    Keep a reference to it for as long as the legend entry lives (the legend does)."""
-    proxy = pg.ScatterPlotItem(size=size or max(item.size_px, 6), pen=None,
-                               brush=pg.mkBrush(*rgba_array([colour])[0]), symbol="o")
-    proxy.visibleChanged.connect(lambda: item.setGroupVisible(code, proxy.isVisible()))
-    return proxy
-
-
 __all__ = [
     "ENV_VAR", "GLScatterItem", "RasterScatterItem", "choose_renderer",
-    "legend_proxy", "make_scatter_item", "prepare_view", "renderer_info", "warm_up",
+    "make_scatter_item", "prepare_view", "renderer_info", "warm_up",
 ]
