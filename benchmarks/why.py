@@ -42,7 +42,13 @@ PROFILED = {
              "second session) the adoption of the trained workspace: the views' lazy imports moved to the "
              "start-up warm-up, the loss plot not redrawn with the history it already shows, the map's "
              "legend built 20 ms after its points and the sliders' rows a few per event-loop turn "
-             "(114 → 36 ms).",
+             "(114 → 36 ms). On 2026-12-06, after the live and pixel maps had brought it back to "
+             "122–184 ms: the legend painted by one item instead of a pyqtgraph label and scatter item "
+             "per entry (28–52 ms → under 1 ms a fill), and the sliders' direction check started "
+             "400 ms after a new workspace rather than beside the views' rebuild. What is left "
+             "(timings of every GUI method, wrapped, in the longest gaps): one repaint of the map and "
+             "the loss plot together, 30–60 ms with training beside it (each pyqtgraph axis 5 ms alone, "
+             "10–20 ms then), and the adoption of the trained workspace (15–22 ms).",
 }
 
 

@@ -74,6 +74,7 @@ class SessionTasks(Protocol):
     dataset: Dataset | None
     path: str | None
     map: np.ndarray | None
+    projection: Any  # the current map's analysis.maps.projection.Projection
     map_cache: ProjectionCache
     status: Any  # psygnal signals of the Session
     training_started: Any

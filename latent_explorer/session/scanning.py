@@ -2,7 +2,10 @@
 the pixel map every training starts from (`show_pixels`)."""
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import TYPE_CHECKING
+
+import numpy as np
 
 from latent_explorer.errors import UserError
 from latent_explorer.infra.tasks import CancelToken, Progress, Task
@@ -40,4 +43,41 @@ def show_pixels(session: SessionTasks, courier: Courier, dataset: Dataset, seed:
     return projection.embedding_
 
 
-__all__ = ["scan_in_session", "show_pixels"]
+@dataclass(frozen=True)
+class ShownPixels:
+    """The pixel map on screen as a training starts, taken in the session's thread."""
+
+    dataset: Dataset
+    seed: int | None
+    positions: np.ndarray
+
+
+def shown_pixels(session: SessionTasks) -> ShownPixels | None:
+    """The map on screen when it is a 2-D pixel map as `show_pixels` makes it (PCA)."""
+    ws, projection = session.workspace, session.projection
+    if ws is None or not ws.is_pixel_map or session.dataset is None or session.map is None:
+        return None
+    if projection is None or projection.method != "pca" or projection.n_components != 2:
+        return None
+    return ShownPixels(session.dataset, ws.train_params.get("seed"), session.map)
+
+
+def pixels_kept(shown: ShownPixels | None, dataset: Dataset, seed: int) -> np.ndarray | None:
+    """``shown``'s positions when it maps the images of ``dataset`` as `show_pixels` would with
+    ``seed``: a training started on a scanned folder keeps that map rather than adopting the
+    same one again, which rebuilt every view as the training began (the stall benchmark's first
+    gaps)."""
+    if shown is None or shown.seed != seed:
+        return None
+    old = shown.dataset
+    if old.source != dataset.source or old.paths != dataset.paths:
+        return None
+    if old.images is None or dataset.images is None or old.images.shape != dataset.images.shape:
+        return None
+    if (old.labels is None) != (dataset.labels is None) or (
+            old.labels is not None and not np.array_equal(old.labels, dataset.labels)):
+        return None
+    return shown.positions
+
+
+__all__ = ["ShownPixels", "pixels_kept", "scan_in_session", "show_pixels", "shown_pixels"]

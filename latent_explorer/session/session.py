@@ -327,9 +327,10 @@ class Session:
         courier = self.courier("workspace")
         self.training_started.emit(source)
         self.status.emit(f"training on {source}…")
+        from latent_explorer.session.scanning import shown_pixels
         from latent_explorer.session.training import train_in_session
 
-        return train_in_session(self, courier, source, options, cancel or CancelToken())
+        return train_in_session(self, courier, source, options, cancel or CancelToken(), shown_pixels(self))
 
     def scan_task(self, source: str, image_size: int | None = None, color: str = "auto",
                   cancel: CancelToken | None = None) -> Task:

@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 from latent_explorer.errors import UserError
 from latent_explorer.infra.tasks import PROGRESS_INTERVAL, Cancelled, CancelToken, Progress, Task, relay
 from latent_explorer.session.handover import Courier, SessionTasks, map_latents
-from latent_explorer.session.scanning import show_pixels
+from latent_explorer.session.scanning import ShownPixels, pixels_kept, show_pixels
 
 if TYPE_CHECKING:
     from latent_explorer.data.dataset import Dataset
@@ -19,10 +19,12 @@ if TYPE_CHECKING:
 PLAN_DONE = ("finished", "early-stopped")  # statuses whose planned epochs are all done
 
 
-def train_in_session(session: SessionTasks, courier: Courier, source: str, options, cancel: CancelToken) -> Task:
-    """The body of `Session.train_task`: load the source and show its pixel map at once, train
-    with the live latent map morphing from it, then hand the result over to the session's
-    thread (stale tickets are dropped there)."""
+def train_in_session(session: SessionTasks, courier: Courier, source: str, options, cancel: CancelToken,
+                     shown: ShownPixels | None = None) -> Task:
+    """The body of `Session.train_task`: load the source and show its pixel map at once (or keep
+    ``shown``, the one on screen, when it maps the same images), train with the live latent map
+    morphing from it, then hand the result over to the session's thread (stale tickets are
+    dropped there)."""
     from latent_explorer.data.sources import open_source
     from latent_explorer.pipeline.train import TrainOptions, train_dataset  # torch: imported in the worker thread
 
@@ -37,7 +39,9 @@ def train_in_session(session: SessionTasks, courier: Courier, source: str, optio
                                 "loading")
     live = None
     if dataset.has_images:
-        start = yield from show_pixels(session, courier, dataset, options.seed, cancel)
+        start = pixels_kept(shown, dataset, options.seed)
+        if start is None:
+            start = yield from show_pixels(session, courier, dataset, options.seed, cancel)
         courier.post(session.status.emit, f"{len(dataset):,} images mapped by their pixels: training a model…")
         live = _Live(session, courier, dataset, start, options.seed)
     ws = yield from _relay(session, courier, train_dataset(dataset, options, cancel, live and live.watch), "training",

@@ -86,6 +86,33 @@ def test_the_latent_map_moves_while_the_model_trains_and_ends_on_the_trained_map
     assert np.linalg.norm(s.map - scaled, axis=1).mean() / final_spread < 0.1
 
 
+def test_training_a_scanned_folder_keeps_its_pixel_map_and_a_new_size_maps_again(photos, monkeypatch):
+    """Adopting the same pixel map again as a training began rebuilt every view in the GUI thread
+    (the stall benchmark's first gaps): the map on screen is kept when it maps the same images."""
+    monkeypatch.setattr(live, "LIVE_EVERY", 0.0)
+    monkeypatch.setattr(live, "LIVE_SHARE", 1.0)
+    q = Queue()
+    s = Session(dispatch=q)
+    run_task(s.scan_task(photos, image_size=16))
+    q.flush()
+    scanned = s.workspace
+    adopted, frames = [], []
+    s.workspace_changed.connect(adopted.append)
+    s.map_partial.connect(frames.append)
+    for _ in task_steps(s.train_task(photos, {**OPTIONS, "epochs": 2}), q):
+        pass
+    assert len(adopted) == 1 and adopted[0].has_decoder  # only the trained model
+    assert len(frames) >= 2  # the live map morphed from the kept pixel map
+    # Another image size is other images: their pixel map is adopted first, as from any map.
+    run_task(s.scan_task(photos, image_size=16))
+    q.flush()
+    adopted.clear()
+    for _ in task_steps(s.train_task(photos, {**OPTIONS, "epochs": 1, "image_size": 32}), q):
+        pass
+    assert adopted[0].is_pixel_map and adopted[0] is not scanned and adopted[-1].has_decoder
+    assert adopted[0].dataset.images.shape[1] == 32
+
+
 def task_steps(task, q):
     """Drive ``task`` one yield at a time, letting the session's thread run in between."""
     try:
