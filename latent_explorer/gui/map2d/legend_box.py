@@ -41,6 +41,8 @@ class LegendBox(pg.GraphicsWidgetAnchor, pg.GraphicsWidget):
         self._cell = (0.0, 0.0)  # one entry's width and height
 
     def set_entries(self, entries: list[tuple[QColor, str]], columns: int = 1) -> None:
+        if not entries and not self.texts:
+            return  # a resize lays the plot out again
         self.colours = [QColor(c) for c, _ in entries]
         self.texts = [t for _, t in entries]
         self.shown = [True] * len(entries)
