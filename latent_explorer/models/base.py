@@ -3,14 +3,45 @@ the latent's size, the encoder head's split into mean and log-variance, and samp
 ``forward``; each architecture supplies ``encode_features`` and ``decode``."""
 from __future__ import annotations
 
+import math
+
 import torch
 from torch import nn
 
 from latent_explorer.models.config import ModelConfig
 
 
+def spatial_sizes(size: int) -> list[int]:
+    """Sizes after each stride-2 conv, stopping at 4–7 pixels (works for 28, 32, 64, 100…)."""
+    sizes = [size]
+    while sizes[-1] > 7:
+        sizes.append(math.ceil(sizes[-1] / 2))
+    return sizes
+
+
 class Autoencoder(nn.Module):
     config: ModelConfig
+
+    def start_ladder(self, config: ModelConfig) -> list[int]:
+        """Check ``config`` and lay out the resolutions (``sizes``, ``top_size``): returns the
+        channels at each, the image's first, doubling from the width (at most 256)."""
+        self.config = config.validate()
+        self.sizes = spatial_sizes(config.image_size)
+        n_down = len(self.sizes) - 1
+        chans = [config.channels] + [min(config.width * 2**i, 256) for i in range(n_down)]
+        self.top_ch, self.top_size = chans[-1], self.sizes[-1]
+        return chans
+
+    def add_dense_layers(self) -> None:
+        """The layers between the convolutions and the latent, both ways (``enc_fc``,
+        ``enc_out``, ``dec_fc``). Called where each architecture always created them: the
+        order of creation fixes the initial weights and a saved optimizer's parameter order."""
+        z = self.config.latent_dim
+        flat = self.top_ch * self.top_size**2
+        hidden = max(64, min(512, 8 * z))
+        self.enc_fc = nn.Linear(flat, hidden)
+        self.enc_out = nn.Linear(hidden, 2 * z if self.config.is_variational else z)
+        self.dec_fc = nn.Sequential(nn.Linear(z, hidden), nn.SiLU(), nn.Linear(hidden, flat))
 
     @property
     def latent_dim(self) -> int:

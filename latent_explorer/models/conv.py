@@ -1,8 +1,6 @@
 """Convolutional autoencoder / VAE / β-VAE for square images of any size 16–128."""
 from __future__ import annotations
 
-import math
-
 import torch
 from torch import nn
 from torch.nn import functional as F
@@ -10,14 +8,6 @@ from torch.nn import functional as F
 from latent_explorer.models.base import Autoencoder
 from latent_explorer.models.config import ModelConfig
 from latent_explorer.models.losses import reconstruction_error
-
-
-def spatial_sizes(size: int) -> list[int]:
-    """Sizes after each stride-2 conv, stopping at 4–7 pixels (works for 28, 32, 64, 100…)."""
-    sizes = [size]
-    while sizes[-1] > 7:
-        sizes.append(math.ceil(sizes[-1] / 2))
-    return sizes
 
 
 class ConvAutoencoder(Autoencoder):
@@ -30,20 +20,12 @@ class ConvAutoencoder(Autoencoder):
 
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
-        self.config = config.validate()
-        c, w, z = config.channels, config.width, config.latent_dim
-        self.sizes = spatial_sizes(config.image_size)
-        n_down = len(self.sizes) - 1
-        chans = [c] + [min(w * 2**i, 256) for i in range(n_down)]
+        chans = self.start_ladder(config)
+        n_down = len(chans) - 1
         self.enc_convs = nn.ModuleList(
             nn.Conv2d(chans[i], chans[i + 1], 4, stride=2, padding=1) for i in range(n_down)
         )
-        self.top_ch, self.top_size = chans[-1], self.sizes[-1]
-        flat = self.top_ch * self.top_size**2
-        hidden = max(64, min(512, 8 * z))
-        self.enc_fc = nn.Linear(flat, hidden)
-        self.enc_out = nn.Linear(hidden, 2 * z if config.is_variational else z)
-        self.dec_fc = nn.Sequential(nn.Linear(z, hidden), nn.SiLU(), nn.Linear(hidden, flat))
+        self.add_dense_layers()
         self.dec_convs = nn.ModuleList(
             nn.ConvTranspose2d(chans[i + 1], chans[i], 4, stride=2, padding=1)
             for i in reversed(range(n_down))

@@ -13,7 +13,6 @@ from torch.nn import functional as F
 
 from latent_explorer.models.base import Autoencoder
 from latent_explorer.models.config import ModelConfig
-from latent_explorer.models.conv import spatial_sizes
 
 
 def _norm(channels: int) -> nn.GroupNorm:
@@ -35,20 +34,12 @@ class ResidualBlock(nn.Module):
 class ResidualAutoencoder(Autoencoder):
     def __init__(self, config: ModelConfig) -> None:
         super().__init__()
-        self.config = config.validate()
-        c, w, z = config.channels, config.width, config.latent_dim
-        self.sizes = spatial_sizes(config.image_size)
-        n_down = len(self.sizes) - 1
-        chans = [c] + [min(w * 2**i, 256) for i in range(n_down)]
+        chans = self.start_ladder(config)
+        n_down = len(chans) - 1
         self.downs = nn.ModuleList(nn.Conv2d(chans[i], chans[i + 1], 4, stride=2, padding=1) for i in range(n_down))
         self.enc_blocks = nn.ModuleList(ResidualBlock(chans[i + 1]) for i in range(n_down))
-        self.top_ch, self.top_size = chans[-1], self.sizes[-1]
-        flat = self.top_ch * self.top_size**2
-        hidden = max(64, min(512, 8 * z))
         self.enc_head = nn.Sequential(_norm(self.top_ch), nn.SiLU())
-        self.enc_fc = nn.Linear(flat, hidden)
-        self.enc_out = nn.Linear(hidden, 2 * z if config.is_variational else z)
-        self.dec_fc = nn.Sequential(nn.Linear(z, hidden), nn.SiLU(), nn.Linear(hidden, flat))
+        self.add_dense_layers()
         self.dec_blocks = nn.ModuleList(ResidualBlock(chans[i + 1]) for i in reversed(range(n_down)))
         self.ups = nn.ModuleList(nn.Conv2d(chans[i + 1], chans[i], 3, padding=1) for i in reversed(range(n_down)))
         self.dec_head = nn.ModuleList(nn.Sequential(_norm(chans[i + 1]), nn.SiLU())
