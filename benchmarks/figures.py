@@ -47,6 +47,8 @@ FIGURES = [
            "a photo folder: first map, live latent map", 600),
     Figure("scenes", "benchmarks.bench_scenes:figure_scenes",
            "demo:scenes: the small object's shape, size and place in the latent vs PCA", 600),
+    Figure("pyramid", "benchmarks.bench_pyramid:figure_pyramid",
+           "10M points on the map: frames from a level-of-detail pyramid", 600),
     Figure("map_million", "benchmarks.bench_map_large:figure_map_million",
            "UMAP of 1M latents: fitted on a sample, the rest placed by neighbours", 1500),
 ]

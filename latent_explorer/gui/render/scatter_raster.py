@@ -20,6 +20,8 @@ from PySide6.QtGui import QColor, QImage, QTransform
 from latent_explorer.gui.render.hit_test import PointPicker, cached_njit
 from latent_explorer.gui.render.hit_test import warm_up as _warm_up_picker
 from latent_explorer.gui.render.point_colours import point_colours, premultiplied_argb
+from latent_explorer.gui.render.point_pyramid import MIN_POINTS, PointPyramid
+from latent_explorer.gui.render.point_pyramid import warm_up as _warm_up_pyramid
 
 DEFAULT_COLOUR = (31, 119, 180, 200)
 HIGHLIGHT_COLOUR = (255, 200, 0, 255)
@@ -144,6 +146,8 @@ class RasterScatterItem(pg.GraphicsObject):
         self._cache_key = None
         self._image: QImage | None = None
         self._buffers: dict[str, np.ndarray] = {}
+        self._pyramid: PointPyramid | None = None
+        self.pyramid_from = MIN_POINTS  # points from which frames draw from a `PointPyramid`
         self.last_render_ms = 0.0
 
     # ------------------------------------------------------------------ data
@@ -166,6 +170,7 @@ class RasterScatterItem(pg.GraphicsObject):
             self.visible_mask = None
             self.highlight = np.zeros(0, np.int64)
         self._picker = None
+        self._pyramid = None
         finite = np.isfinite(self.x) & np.isfinite(self.y)
         self._has_bounds = bool(finite.any())
         if self._has_bounds:
@@ -217,6 +222,17 @@ class RasterScatterItem(pg.GraphicsObject):
 
     def __len__(self) -> int:
         return len(self.x)
+
+    def pyramid(self) -> PointPyramid | None:
+        """The level-of-detail pyramid frames draw from, for maps of `pyramid_from` points or
+        more (built on the first frame after the points change; its cells follow the mask)."""
+        if len(self.x) < self.pyramid_from:
+            return None
+        if self._pyramid is None:
+            self._pyramid = PointPyramid(self.x, self.y)
+        if self._pyramid.mask is not self.visible_mask:
+            self._pyramid.set_visible(self.visible_mask)
+        return self._pyramid
 
     # ------------------------------------------------------------------ picking
 
@@ -311,7 +327,7 @@ class RasterScatterItem(pg.GraphicsObject):
         c = self.highlight_colour
         ring = premultiplied_argb(np.array([[c.red(), c.green(), c.blue(), c.alpha()]]))[0]
         img = render_points(self.x, self.y, self.colours, self.visible_mask, self.highlight, ring,
-                            (ax, bx, ay, by), w, h, size, self._buffers)
+                            (ax, bx, ay, by), w, h, size, self._buffers, self.pyramid())
         image = QImage(img.data, w, h, w * 4, QImage.Format.Format_ARGB32_Premultiplied)
         image._keep = img  # the QImage does not own the numpy buffer
         self.last_render_ms = (time.perf_counter() - t0) * 1e3
@@ -343,10 +359,11 @@ def work_buffer(buffers: dict, name: str, shape: tuple[int, int], dtype) -> np.n
 
 
 def render_points(x, y, colours, visible, highlight, ring_colour, transform, w: int, h: int,
-                  size: int, buffers: dict | None = None) -> np.ndarray:
+                  size: int, buffers: dict | None = None, pyramid: PointPyramid | None = None) -> np.ndarray:
     """(h, w) uint32 premultiplied ARGB: the points with device pixel (ax·x + bx, ay·y + by) for
     ``transform = (ax, bx, ay, by)``, highlighted points on top inside a ring. ``buffers`` keeps
-    the arrays between calls (the result is one of them)."""
+    the arrays between calls (the result is one of them); ``pyramid`` (of these points, with
+    this mask) finds the point at each pixel without visiting every point."""
     buffers = {} if buffers is None else buffers
     ax, bx, ay, by = (float(v) for v in transform)
     dy, dx = stamp_offsets(size)
@@ -356,7 +373,10 @@ def render_points(x, y, colours, visible, highlight, ring_colour, transform, w: 
     img = work_buffer(buffers, "image", (h, w), np.uint32)
     visible = _ALL if visible is None else visible
     shift = 0.5 if size % 2 == 0 else 0.0
-    _splat_centres(x, y, visible, ax, bx + pad - shift, ay, by + pad - shift, centre)
+    if pyramid is not None:
+        pyramid.splat(ax, bx + pad - shift, ay, by + pad - shift, centre)
+    else:
+        _splat_centres(x, y, visible, ax, bx + pad - shift, ay, by + pad - shift, centre)
     stamp(centre, pad, *stamp_spans(size), index)
     _colour(index[2 * pad:2 * pad + h, 2 * pad:2 * pad + w], colours, img)
     if len(highlight):
@@ -380,6 +400,7 @@ def warm_up() -> None:
         render_points(x, y, colours, visible, np.array([1]), np.uint32(0xFF000000),
                       (10.0, 5.0, -10.0, 15.0), 20, 20, size)
     _warm_up_picker()
+    _warm_up_pyramid()
 
 
 __all__ = ["RasterScatterItem", "render_points", "stamp_offsets", "warm_up"]
