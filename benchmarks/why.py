@@ -9,11 +9,11 @@ import numpy as np
 from benchmarks.common import fmt_ms, fmt_s
 
 PROFILED = {
-    "pyramid": "Timed by stage on 2026-12-06 (10M points, 1400×900): where every pixel of the view is lit, "
-               "stamping each pixel's point as a 6 px disc (28 pixel writes each) takes 48–67 ms of the frame, "
-               "the pyramid's cells 10–34 ms and the colouring 4 ms; visiting every point instead took "
-               "140–250 ms. This machine drew the same 1M-point frames in 11 ms on 2026-11-30 and in 41–62 ms "
-               "on 2026-12-06: compare the ratio, not the milliseconds.",
+    "pyramid": "Timed by stage on 2026-12-06 (10M points, 1400×900), before the dense stamp and 1.5 px "
+               "cells: where every pixel of the view is lit, stamping each pixel's point as a 6 px disc "
+               "took 48–67 ms of the frame, the pyramid's cells 10–34 ms, the colouring 4 ms. This machine "
+               "drew the same 1M-point frames in 11 ms on 2026-11-30 and in 41–62 ms on 2026-12-06: compare "
+               "the ratio, not the milliseconds.",
     "slider": "The sliders dock shows a decoded image only if its edit is still the current one "
               "(`SlidersPanel._on_rendered`): while the hand moves on, finished decodes of edits that a newer "
               "slider position already replaced are dropped instead of shown.",

@@ -38,8 +38,8 @@ def test_zoomed_in_the_pyramid_draws_exactly_what_every_point_draws(monkeypatch)
 
 
 def test_zoomed_out_its_cells_light_the_same_pixels_but_a_few_at_the_edges(monkeypatch):
-    """Measured: 2–3 % of the lit pixels differ (a cell's point drawn at its centre, at most
-    half a pixel away), 4–13 % show another of the points there."""
+    """Measured: 5–8 % of the lit pixels differ (a cell's point drawn over the cell, at most
+    1.5 px wide), 10–31 % show another of the points there."""
     monkeypatch.setattr(point_pyramid, "EXACT_POINTS", 1_000)  # every view from the cells
     x, y, colours = cloud(200_000)
     pyramid = PointPyramid(x, y)
@@ -47,8 +47,8 @@ def test_zoomed_out_its_cells_light_the_same_pixels_but_a_few_at_the_edges(monke
         plain, lod = draw(x, y, colours, zoom), draw(x, y, colours, zoom, pyramid)
         lit_pixels = lit_mask(plain).sum()
         assert lit_pixels > 0.02 * plain.size
-        assert (lit_mask(plain) != lit_mask(lod)).sum() < 0.05 * lit_pixels
-        assert (plain != lod).sum() < 0.2 * lit_pixels
+        assert (lit_mask(plain) != lit_mask(lod)).sum() < 0.12 * lit_pixels
+        assert (plain != lod).sum() < 0.4 * lit_pixels
 
 
 def lit_mask(img: np.ndarray) -> np.ndarray:

@@ -15,7 +15,8 @@ import numpy as np
 from latent_explorer.gui.render.camera3d import Frame
 from latent_explorer.gui.render.hit_test import cached_njit
 from latent_explorer.gui.render.point_colours import point_colours, premultiplied_argb
-from latent_explorer.gui.render.scatter_raster import work_buffer, stamp, stamp_list, stamp_offsets, stamp_spans
+from latent_explorer.gui.render.scatter_raster import work_buffer
+from latent_explorer.gui.render.stamps import stamp_auto, stamp_list, stamp_offsets
 
 NEAR_MAX = (1 << 30) - 1  # nearness levels in a key
 INDEX_MASK = (1 << 32) - 1
@@ -167,7 +168,7 @@ def render_keys(cloud: Cloud, frame: Frame, w: int, h: int, size: int, buffers: 
     visible = _ALL if cloud.visible is None else cloud.visible
     shift = 0.5 if size % 2 == 0 else 0.0
     _splat_depth(cloud.positions, visible, *_frame_args(frame, pad - shift), centre)
-    stamp(centre, pad, *stamp_spans(size), keys)
+    stamp_auto(centre, pad, size, keys)
     buffers["pad"] = pad
     return pad
 

@@ -10,7 +10,6 @@ the view, the widget size or the data change. It is also the base of the GL item
 from __future__ import annotations
 
 import time
-from functools import lru_cache
 
 import numpy as np
 import pyqtgraph as pg
@@ -22,6 +21,8 @@ from latent_explorer.gui.render.hit_test import warm_up as _warm_up_picker
 from latent_explorer.gui.render.point_colours import point_colours, premultiplied_argb
 from latent_explorer.gui.render.point_pyramid import MIN_POINTS, PointPyramid
 from latent_explorer.gui.render.point_pyramid import warm_up as _warm_up_pyramid
+from latent_explorer.gui.render.stamps import stamp_auto, stamp_list, stamp_offsets
+from latent_explorer.gui.render.stamps import warm_up as _warm_up_stamps
 
 DEFAULT_COLOUR = (31, 119, 180, 200)
 HIGHLIGHT_COLOUR = (255, 200, 0, 255)
@@ -48,78 +49,12 @@ def _splat_centres(x, y, visible, ax, bx, ay, by, centre):
 
 
 @cached_njit
-def stamp(centre, pad, span_dy, span_lo, span_hi, out):
-    """Every lit centre stamps its index onto ``out`` (padded by ``pad`` more than ``centre``),
-    keeping the highest: one contiguous run of pixels per stamp row, no bounds checks."""
-    out[:] = -1
-    hc, wc = centre.shape
-    for r in range(hc):
-        for c in range(wc):
-            i = centre[r, c]
-            if i < 0:
-                continue
-            for k in range(len(span_dy)):
-                rr = r + pad + span_dy[k]
-                for cc in range(c + pad + span_lo[k], c + pad + span_hi[k] + 1):
-                    out[rr, cc] = max(out[rr, cc], i)
-
-
-@cached_njit
 def _colour(index, colours, img):
     h, w = index.shape
     for r in range(h):
         for c in range(w):
             i = index[r, c]
             img[r, c] = colours[i] if i >= 0 else 0
-
-
-@cached_njit
-def stamp_list(idx, x, y, visible, ax, bx, ay, by, dy, dx, colours, single, use_single, img):
-    """Stamps chosen points directly (the highlight), in the order given."""
-    h, w = img.shape
-    masked = len(visible) > 0
-    for j in range(len(idx)):
-        i = idx[j]
-        if masked and not visible[i]:
-            continue
-        px = ax * x[i] + bx
-        py = ay * y[i] + by
-        if not (-64.0 < px < w + 64.0 and -64.0 < py < h + 64.0):
-            continue
-        c0 = int(np.floor(px))
-        r0 = int(np.floor(py))
-        colour = single if use_single else colours[i]
-        for k in range(len(dy)):
-            rr = r0 + dy[k]
-            cc = c0 + dx[k]
-            if 0 <= rr < h and 0 <= cc < w:
-                img[rr, cc] = colour
-
-
-@lru_cache(maxsize=32)
-def stamp_offsets(size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Pixel offsets of a point ``size`` pixels wide: a square up to 3, a disc above. Even sizes
-    are centred on a pixel corner (the pixel's right/bottom neighbour)."""
-    size = max(1, int(size))
-    half = size / 2
-    lo, hi = -((size - 1) // 2), size // 2
-    shift = 0.5 if size % 2 == 0 else 0.0
-    d = np.arange(lo, hi + 1)
-    dy, dx = (a.ravel() for a in np.meshgrid(d, d, indexing="ij"))
-    if size > 3:
-        keep = (dx - shift) ** 2 + (dy - shift) ** 2 <= half * half + 0.25
-        dy, dx = dy[keep], dx[keep]
-    return dy.astype(np.int64), dx.astype(np.int64)
-
-
-@lru_cache(maxsize=32)
-def stamp_spans(size: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The stamp as rows: (dy, first dx, last dx)."""
-    dy, dx = stamp_offsets(size)
-    rows = np.unique(dy)
-    lo = np.array([dx[dy == r].min() for r in rows], np.int64)
-    hi = np.array([dx[dy == r].max() for r in rows], np.int64)
-    return rows, lo, hi
 
 
 class RasterScatterItem(pg.GraphicsObject):
@@ -377,7 +312,7 @@ def render_points(x, y, colours, visible, highlight, ring_colour, transform, w: 
         pyramid.splat(ax, bx + pad - shift, ay, by + pad - shift, centre)
     else:
         _splat_centres(x, y, visible, ax, bx + pad - shift, ay, by + pad - shift, centre)
-    stamp(centre, pad, *stamp_spans(size), index)
+    stamp_auto(centre, pad, size, index)
     _colour(index[2 * pad:2 * pad + h, 2 * pad:2 * pad + w], colours, img)
     if len(highlight):
         ring_size = size + max(HIGHLIGHT_GROWTH, size // 2)
@@ -401,6 +336,7 @@ def warm_up() -> None:
                       (10.0, 5.0, -10.0, 15.0), 20, 20, size)
     _warm_up_picker()
     _warm_up_pyramid()
+    _warm_up_stamps()
 
 
 __all__ = ["RasterScatterItem", "render_points", "stamp_offsets", "warm_up"]
