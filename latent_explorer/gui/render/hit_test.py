@@ -54,7 +54,11 @@ def cached_njit(fn) -> _LazyKernel:
 
 
 @cached_njit
-def _build(x, y, x0, y0, inv_w, inv_h, nx, ny):
+def grid_sort(x, y, x0, y0, inv_w, inv_h, nx, ny):
+    """The points sorted into an nx × ny grid of cells (cell (cx, cy) starts at x0 + cx / inv_w,
+    y0 + cy / inv_h; points outside go to the edge cells, non-finite ones nowhere), stably:
+    (starts, order, xs, ys) — the points of cell c are order[starts[c]:starts[c + 1]], in
+    ascending index, at xs, ys of the same range."""
     n = len(x)
     cell = np.empty(n, np.int64)
     counts = np.zeros(nx * ny + 1, np.int64)
@@ -209,7 +213,7 @@ class PointPicker:
         self.nx, self.ny = (int(np.clip(np.ceil(s), 1, MAX_CELLS_PER_AXIS)) for s in side)
         inv = np.array([self.nx, self.ny]) / extent
         self._origin, self._inv = lo, inv
-        self.starts, self.order, self.xs, self.ys = _build(x, y, lo[0], lo[1], inv[0], inv[1],
+        self.starts, self.order, self.xs, self.ys = grid_sort(x, y, lo[0], lo[1], inv[0], inv[1],
                                                            self.nx, self.ny)
         self.visible: np.ndarray | None = None
 

@@ -18,7 +18,7 @@ import math
 
 import numpy as np
 
-from latent_explorer.gui.render.hit_test import cached_njit
+from latent_explorer.gui.render.hit_test import cached_njit, grid_sort
 
 FINEST = 4096  # cells per side at the finest level
 COARSEST = 64
@@ -28,41 +28,15 @@ EXACT_POINTS = 1_000_000  # at most this many points in view: each drawn at its 
 
 
 @cached_njit
-def _cells(x, y, x0, sx, y0, sy, g, cell):
-    for i in range(len(x)):
-        cx = (x[i] - x0) * sx
-        cy = (y[i] - y0) * sy
-        if not (cx == cx and cy == cy) or cx < 0.0 or cy < 0.0:  # NaN, or below the bounds
-            cell[i] = -1
-            continue
-        col = min(int(cx), g - 1)
-        row = min(int(cy), g - 1)
-        cell[i] = row * g + col
-
-
-@cached_njit
-def _counting_sort(cell, n_cells, starts, order):
-    for i in range(len(cell)):
-        if cell[i] >= 0:
-            starts[cell[i] + 1] += 1
-    for c in range(n_cells):
-        starts[c + 1] += starts[c]
-    fill = starts[:-1].copy()
-    for i in range(len(cell)):
-        c = cell[i]
-        if c >= 0:
-            order[fill[c]] = i
-            fill[c] += 1
-
-
-@cached_njit
-def _top(cell, visible, masked, top):
-    top[:] = -1
-    for i in range(len(cell)):
-        c = cell[i]
-        if c < 0 or (masked and not visible[i]):
-            continue
-        top[c] = i  # ascending: the last is the highest, as the plain pass draws
+def _top(starts, order, visible, masked, top):
+    """top[c] = the highest visible index in cell c (-1: none): the last of its run in ``order``."""
+    for c in range(len(top)):
+        top[c] = -1
+        for k in range(starts[c + 1] - 1, starts[c] - 1, -1):
+            i = order[k]
+            if not masked or visible[i]:
+                top[c] = i
+                break
 
 
 @cached_njit
@@ -145,13 +119,9 @@ class PointPyramid:
             self.x0, x1, self.y0, y1 = 0.0, 1.0, 0.0, 1.0
         self.sx = self.g / (x1 - self.x0) if x1 > self.x0 else 1.0
         self.sy = self.g / (y1 - self.y0) if y1 > self.y0 else 1.0
-        self.cell = np.empty(len(x), np.int32)
-        _cells(x, y, self.x0, self.sx, self.y0, self.sy, self.g, self.cell)
-        self.starts = np.zeros(self.g * self.g + 1, np.int64)
-        self.order = np.empty(int(np.count_nonzero(self.cell >= 0)), np.int32)
-        _counting_sort(self.cell, self.g * self.g, self.starts, self.order)
-        self.xs = x[self.order].astype(np.float32)  # in cell order: a frame reads them in sequence
-        self.ys = y[self.order].astype(np.float32)
+        # xs, ys in cell order: a frame reads the points of the cells in view in sequence
+        self.starts, self.order, self.xs, self.ys = grid_sort(x, y, self.x0, self.y0, self.sx, self.sy,
+                                                              self.g, self.g)
         self.mask: np.ndarray | None = None
         self.levels: list[np.ndarray] = []
         self.set_visible(None)
@@ -159,7 +129,7 @@ class PointPyramid:
     def set_visible(self, mask: np.ndarray | None) -> None:
         self.mask = mask
         top = np.empty(self.g * self.g, np.int32)
-        _top(self.cell, np.ones(0, np.bool_) if mask is None else mask, mask is not None, top)
+        _top(self.starts, self.order, np.ones(0, np.bool_) if mask is None else mask, mask is not None, top)
         self.levels = [top.reshape(self.g, self.g)]
         while self.levels[-1].shape[0] > COARSEST:
             fine = self.levels[-1]
