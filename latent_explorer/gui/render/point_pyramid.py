@@ -110,7 +110,7 @@ class PointPyramid:
     level for a visibility mask (`set_visible`)."""
 
     def __init__(self, x: np.ndarray, y: np.ndarray, finest: int = FINEST) -> None:
-        self.x, self.y, self.g = x, y, int(finest)
+        self.g = int(finest)
         finite = np.isfinite(x) & np.isfinite(y)
         if finite.any():
             self.x0, x1 = float(x[finite].min()), float(x[finite].max())
