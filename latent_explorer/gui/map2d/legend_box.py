@@ -49,7 +49,7 @@ class LegendBox(pg.GraphicsWidgetAnchor, pg.GraphicsWidget):
         self.columns = max(1, columns)
         widest = max((self.metrics.horizontalAdvance(f"{SHOWN} {t}") for t in self.texts), default=0.0)
         self._cell = (self.dot + GAP + widest, max(self.metrics.height(), self.dot) + ROW_GAP)
-        rows = -(-len(self.texts) // self.columns)
+        rows = self.rows
         width = 2 * PAD + self.columns * self._cell[0] + (self.columns - 1) * COLUMN_GAP
         height = 2 * PAD + rows * self._cell[1] - (ROW_GAP if rows else 0)
         self.setMinimumSize(0, 0)
@@ -61,9 +61,13 @@ class LegendBox(pg.GraphicsWidgetAnchor, pg.GraphicsWidget):
         self.shown[index] = shown
         self.update(self.entry_rect(index))
 
+    @property
+    def rows(self) -> int:
+        return -(-len(self.texts) // self.columns)
+
     def entry_rect(self, index: int) -> QRectF:
         """Where entry ``index`` (dot and text) lies, in this item's coordinates."""
-        rows = -(-len(self.texts) // self.columns)
+        rows = self.rows
         column, row = divmod(index, rows) if rows else (0, 0)
         w, h = self._cell
         return QRectF(PAD + column * (w + COLUMN_GAP), PAD + row * h, w, h - ROW_GAP)
