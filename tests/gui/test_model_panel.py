@@ -237,3 +237,45 @@ def test_after_stop_the_progress_shows_how_far_the_plan_got(window, qtbot):
     share = panel.progress.value() / panel.progress.maximum()
     assert abs(share - ws.train_state.epoch / 30) < 0.02  # 2 of 30 reads 7 %, not 100 %
     assert "stopped" in panel.progress_text.text()
+
+
+def test_a_long_status_wraps_in_the_dock_and_progress_reports_ask_for_no_new_layout(window, qtbot):
+    from PySide6.QtCore import QObject
+
+    from latent_explorer.infra.tasks import Progress
+
+    class LayoutRequests(QObject):
+        seen = 0
+
+        def eventFilter(self, obj, event):  # noqa: N802 (Qt's name)
+            if event.type() == QEvent.Type.LayoutRequest:
+                self.seen += 1
+            return False
+
+    window.resize(1024, 700)
+    panel = window.model_panel
+    qtbot.waitExposed(window)
+    status, box = panel.progress_text, panel.progress_text.parentWidget()
+    line = status.fontMetrics().height()
+    status.setText("stopped early after epoch 76: the held-out loss has not improved for 30 epochs, "
+                   "so the weights of epoch 46 were kept")
+    qtbot.waitUntil(lambda: status.height() >= 2 * line)  # wrapped, not cut off
+    assert status.geometry().right() <= box.contentsRect().right()
+    assert panel.resume_button.geometry().right() <= box.contentsRect().right()
+
+    requests = LayoutRequests()
+    box.installEventFilter(requests)
+    try:
+        for i in range(40):  # as training reports, 20 a second: one line each
+            panel.show_progress(Progress(i, 40, f"epoch {i // 4 + 1}/10 · ETA {40 - i} s"))
+            QApplication.processEvents()
+        # the old word-wrapped QLabel asked its group box for a new layout on every report
+        assert requests.seen <= 1
+        assert panel.progress.value() == round(39 / 40 * panel.progress.maximum())
+        assert panel.progress.text() == "97%" and status.text() == "epoch 10/10 · ETA 1 s"
+        pixels = panel.progress.grab().toImage()
+        filled = pixels.pixelColor(int(pixels.width() * 0.9), pixels.height() // 2)
+        empty_at_start = panel.progress.palette().color(panel.progress.backgroundRole())
+        assert filled != empty_at_start  # the bar is drawn 97 % full
+    finally:
+        box.removeEventFilter(requests)

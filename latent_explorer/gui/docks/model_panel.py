@@ -9,7 +9,7 @@ import os
 import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
-    QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLayout, QProgressBar,
+    QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLayout,
     QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget,
 )
 
@@ -19,6 +19,7 @@ from latent_explorer.session.training import PLAN_DONE, resume_problem
 from latent_explorer.infra.tasks import Progress
 from latent_explorer.gui.docks.loss_plot import LossPlot, curve_legend
 from latent_explorer.gui.docks.missing_folder import MissingFolderBar
+from latent_explorer.gui.docks.status_widgets import QuietProgressBar, StatusLine
 from latent_explorer.gui.render.pixmaps import grid, scaled_pixmap
 
 DEMOS = [("Digits (built-in demo)", "demo:digits"), ("Sprites (built-in demo)", "demo:sprites"),
@@ -112,13 +113,12 @@ class ModelPanel(QWidget):
         buttons.addWidget(self.stop_button)
         buttons.addWidget(self.resume_button)
         form.addRow(buttons)
-        self.progress = QProgressBar()
+        self.progress = QuietProgressBar()
         self.progress.setRange(0, 1000)
         self.progress.setValue(0)
         self.progress.setTextVisible(True)
         self.progress.setFormat("%p%")
-        self.progress_text = QLabel(" ")
-        self.progress_text.setWordWrap(True)  # a long line must not widen the dock past its edge
+        self.progress_text = StatusLine(" ")  # wrapped: a long line must not widen the dock past its edge
         form.addRow(self.progress)
         form.addRow(self.progress_text)
         self._option_widgets = [self.source, self.open_folder_button, self.open_embeddings_button,
