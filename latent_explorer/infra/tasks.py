@@ -4,6 +4,8 @@ The same generator is driven by the CLI (terminal progress bar) and by a Qt work
 """
 from __future__ import annotations
 
+import os
+import sys
 import threading
 import time
 from dataclasses import dataclass
@@ -115,3 +117,18 @@ def run_task(
             next(driven)
         except StopIteration as done:
             return done.value
+
+
+BACKGROUND_NICE = 5  # a worker thread's CPU share against the window's thread: about 1 to 3
+
+
+def lower_thread_priority(step: int = BACKGROUND_NICE) -> None:
+    """Let the calling (worker) thread give way when the window's thread needs a core. Only on
+    Linux, where ``nice`` is per thread; elsewhere it would lower the whole process, once more
+    for every task."""
+    if not sys.platform.startswith("linux"):
+        return
+    try:
+        os.nice(step)
+    except OSError:
+        pass

@@ -6,12 +6,13 @@ in the warm-up thread at the end: the app uses it to ask its GUI thread to freez
 collector's view of what the warm-up loaded (see gui.threads.gc_guard)."""
 from __future__ import annotations
 
-import os
 import threading
 import time
 from typing import Callable
 
 import numpy as np
+
+from latent_explorer.infra.tasks import lower_thread_priority
 
 
 def warm_up_maps(extra=()) -> dict:
@@ -62,10 +63,7 @@ def warm_up_in_background(extra=(), on_done: Callable[[], None] | None = None) -
     """`warm_up_maps` in a daemon thread at low priority (it never delays the window), then
     ``on_done()`` in that thread."""
     def run() -> None:
-        try:
-            os.nice(5)  # affects this thread only on Linux; elsewhere harmless
-        except (AttributeError, OSError):
-            pass
+        lower_thread_priority()
         try:
             warm_up_maps(extra)
         except Exception:  # noqa: BLE001 - a failed warm-up only means the first map compiles
