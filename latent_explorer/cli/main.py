@@ -37,9 +37,10 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--loss", default="mse", choices=["mse", "focus"],
                    help="reconstruction loss: mse (default) or focus (pixels that stand out from their "
                         "background weigh more: small objects, texture)")
-    p.add_argument("--arch", default="conv", choices=["conv", "resnet"],
-                   help="network: conv (default: strided convolutions) or resnet (GroupNorm + SiLU residual "
-                        "blocks, upsample + conv decoder; slower a step)")
+    p.add_argument("--arch", default="conv", choices=["conv", "resnet", "broadcast"],
+                   help="network: conv (default: strided convolutions), resnet (GroupNorm + SiLU residual "
+                        "blocks, upsample + conv decoder; slower a step) or broadcast (a spatial broadcast "
+                        "decoder: an object's place gets its own latent direction; slower still)")
     p.add_argument("--threads", type=int, default=None, metavar="N",
                    help="CPU threads for torch (default: every idle core, shared out under torchrun)")
 

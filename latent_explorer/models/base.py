@@ -32,16 +32,18 @@ class Autoencoder(nn.Module):
         self.top_ch, self.top_size = chans[-1], self.sizes[-1]
         return chans
 
-    def add_dense_layers(self) -> None:
+    def add_dense_layers(self, dense_decoder: bool = True) -> None:
         """The layers between the convolutions and the latent, both ways (``enc_fc``,
-        ``enc_out``, ``dec_fc``). Called where each architecture always created them: the
-        order of creation fixes the initial weights and a saved optimizer's parameter order."""
+        ``enc_out``, and ``dec_fc`` unless the decoder starts from the latent itself). Called
+        where each architecture always created them: the order of creation fixes the initial
+        weights and a saved optimizer's parameter order."""
         z = self.config.latent_dim
         flat = self.top_ch * self.top_size**2
         hidden = max(64, min(512, 8 * z))
         self.enc_fc = nn.Linear(flat, hidden)
         self.enc_out = nn.Linear(hidden, 2 * z if self.config.is_variational else z)
-        self.dec_fc = nn.Sequential(nn.Linear(z, hidden), nn.SiLU(), nn.Linear(hidden, flat))
+        if dense_decoder:
+            self.dec_fc = nn.Sequential(nn.Linear(z, hidden), nn.SiLU(), nn.Linear(hidden, flat))
 
     @property
     def latent_dim(self) -> int:

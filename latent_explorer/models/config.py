@@ -8,7 +8,7 @@ from latent_explorer.errors import UserError
 from latent_explorer.models.losses import LOSSES
 
 MODEL_KINDS = ("ae", "vae", "beta-vae")
-ARCHS = ("conv", "resnet")  # models.conv, models.residual
+ARCHS = ("conv", "resnet", "broadcast")  # models.conv, models.residual, models.broadcast
 MIN_IMAGE_SIZE, MAX_IMAGE_SIZE = 16, 128
 MIN_LATENT, MAX_LATENT = 2, 256
 
