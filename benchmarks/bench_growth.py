@@ -30,7 +30,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from benchmarks import bench_folder_memory as memory  # noqa: E402
-from benchmarks.common import fmt_s  # noqa: E402
+from benchmarks.common import fmt_s, row  # noqa: E402
 
 STAGES = ("scan", "cold", "warm", "train", "encode", "pca", "umap", "neighbours", "window")
 LINEAR = 1.15  # the largest log-log slope still called linear
@@ -39,6 +39,8 @@ TARGET_RSS, TARGET_AT = 4 * 1024 ** 3, 100_000
 MIB = 1024 ** 2
 _KEYS = ("stage", "seconds", "rss_before", "peak_rss", "peak_anon")
 WHY = {  # the known reasons a stage's curve bends upward
+    "pca": "PCA of the latents takes milliseconds (2–19 ms at 10,000–100,000), where cache effects "
+           "outweigh the work: far below every other stage",
     "neighbours": "below 50,000 latents the index is exact (nothing to build); above, pynndescent "
                   "builds its graph (about N log N)",
     "umap": "umap-learn finds neighbours by brute force (N²) below 4,096 points and runs 500 epochs up "
@@ -284,6 +286,72 @@ def draw(results: dict, path: Path) -> Path:
     return path
 
 
+def measure(sizes: list[int], size: int, steps: int, stages: list[str], code: Path, json_path: Path | None,
+            echo: bool = False) -> dict:
+    """Every stage at every folder size, each in a fresh process; the results so far are written to
+    ``json_path`` after each size, so a crash keeps them."""
+    results = {"size": size, "steps": steps, "code": str(code), "stages": stages, "runs": {}}
+    if echo:
+        print(f"{'N':>9} {'stage':10} {'seconds':>8} {'RSS before':>11} {'peak RSS':>9} {'peak anon':>10}  notes")
+    for n in sizes:
+        root = memory.folder(n)
+        rows = results["runs"][str(n)] = []
+        with tempfile.TemporaryDirectory(prefix="le-bench-growth-") as tmp:
+            work = Path(tmp)
+            for stage in stages:
+                cache = work / ("window-cache" if stage == "window" else "cache")  # the window opens cold
+                r = memory.child(stage, root, size, steps, code, cache, Path(__file__).resolve(),
+                                 ("--work", str(work)))
+                rows.append(r)
+                notes = {k: v for k, v in r.items() if k not in _KEYS}
+                if echo:
+                    print(f"{n:9,} {stage:10} {r['seconds']:8.2f} {r['rss_before'] / MIB:9.0f} M "
+                          f"{r['peak_rss'] / MIB:7.0f} M {r['peak_anon'] / MIB:8.0f} M  {notes}", flush=True)
+        if json_path is not None:
+            json_path.write_text(json.dumps(results, indent=1))
+    results["fits"] = fits(results)
+    if json_path is not None:
+        json_path.write_text(json.dumps(results, indent=1))
+    return results
+
+
+def growth_rows(results: dict) -> list[dict]:
+    """The suite's rows: the peak over every stage at the largest folder against its decoded
+    images, and each stage's cost at the largest folder against the next smaller (same run)."""
+    sizes = sorted(int(n) for n in results["runs"])
+    big, px = sizes[-1], results["size"]
+    fitted = results.get("fits") or fits(results)
+    peak = max(r["peak_rss"] for r in results["runs"][str(big)])
+    pixels = big * px * px * 3
+    rows = [row(f"growth: peak RSS over every stage, {big:,} photos at {px} px RGB",
+                f"the decoded images {pixels / MIB:,.0f} MB", f"{peak / MIB:,.0f} MB",
+                f"{peak / pixels:.1f}× the images", f"< {TARGET_RSS / MIB:,.0f} MB at {TARGET_AT:,}",
+                peak < TARGET_RSS if big == TARGET_AT else None, key="growth_peak_rss",
+                peak_rss=peak, images_bytes=pixels)]
+    for stage in results["stages"]:
+        f = fitted.get(stage)
+        if f is None:
+            continue
+        a, b = f["between"]
+        at = {n: next(r for r in results["runs"][str(n)] if r["stage"] == stage) for n in (a, b)}
+        cost = {n: f"{fmt_s(at[n]['seconds'])} · {at[n]['peak_rss'] / MIB:,.0f} MB" for n in (a, b)}
+        rows.append(row(f"growth: {stage}, {a:,} → {b:,} photos (time · peak RSS)", f"{a:,}: {cost[a]}",
+                        f"{b:,}: {cost[b]}", f"slope {f['seconds']['slope']:.2f} / {f['peak_rss']['slope']:.2f}",
+                        f"linear or better (log-log slope ≤ {LINEAR})", f["linear"], key=f"growth_{stage}",
+                        note=f["why"], slope_time=f["seconds"]["slope"], slope_rss=f["peak_rss"]["slope"]))
+    return rows
+
+
+def figure_growth(workdir, quick: bool) -> dict:
+    """The suite's figure: 1,000 and 3,000 photos when quick, else 10,000, 30,000 and 100,000
+    (about 20 minutes; the folders are generated once and kept under the temp dir)."""
+    sizes = [1_000, 3_000] if quick else [10_000, 30_000, 100_000]
+    results = measure(sizes, 64, 30, list(STAGES), ROOT, Path(workdir) / "growth.json")
+    if not quick:
+        draw(results, ROOT / "docs" / "benchmarks" / "growth.png")
+    return {"rows": growth_rows(results), "raw": results}
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", default="10000,30000,100000")
@@ -297,37 +365,29 @@ def main() -> None:
     parser.add_argument("--root")
     parser.add_argument("--work")
     parser.add_argument("--redraw", action="store_true", help="plot and table from --json, no measuring")
+    parser.add_argument("--suite", type=Path, help="with --redraw: put the rows into this benchmarks.json "
+                        "as the `growth` figure, dated --date (then `run.py --only machine` rewrites the report)")
+    parser.add_argument("--date", help="with --suite: the day --json was measured")
     args = parser.parse_args()
     code = Path(args.code).resolve()
     sys.path.insert(0, str(code))  # this tree's latent_explorer before the editable install's
     if args.stage:
-        row = growth_stage(args.stage, Path(args.root), args.size, args.steps, Path(args.work))
-        print(json.dumps(row), flush=True)
+        measured = growth_stage(args.stage, Path(args.root), args.size, args.steps, Path(args.work))
+        print(json.dumps(measured), flush=True)
         os._exit(0)  # no Qt or thread teardown after the answer
     if args.redraw:
         results = json.loads(Path(args.json).read_text())
         results["fits"] = fits(results)
         print(f"plot: {draw(results, Path(args.plot))}\n\n{markdown(results)}")
+        if args.suite:
+            suite = json.loads(args.suite.read_text())
+            suite["figures"]["growth"] = {"rows": growth_rows(results), "raw": results, "date": args.date,
+                                          "note": f"measured by bench_growth.py, read from {args.json}"}
+            args.suite.write_text(json.dumps(suite, indent=1, default=float) + "\n")
         return
     stages = [s for s in STAGES if s in args.stages.split(",")]
-    results = {"size": args.size, "steps": args.steps, "code": str(code), "stages": stages, "runs": {}}
-    print(f"{'N':>9} {'stage':10} {'seconds':>8} {'RSS before':>11} {'peak RSS':>9} {'peak anon':>10}  notes")
-    for n in sorted(int(s) for s in args.sizes.split(",")):
-        root = memory.folder(n)
-        rows = results["runs"][str(n)] = []
-        with tempfile.TemporaryDirectory(prefix="le-bench-growth-") as tmp:
-            work = Path(tmp)
-            for stage in stages:
-                cache = work / ("window-cache" if stage == "window" else "cache")  # the window opens cold
-                r = memory.child(stage, root, args.size, args.steps, code, cache, Path(__file__).resolve(),
-                                  ("--work", str(work)))
-                rows.append(r)
-                notes = {k: v for k, v in r.items() if k not in _KEYS}
-                print(f"{n:9,} {stage:10} {r['seconds']:8.2f} {r['rss_before'] / MIB:9.0f} M "
-                      f"{r['peak_rss'] / MIB:7.0f} M {r['peak_anon'] / MIB:8.0f} M  {notes}", flush=True)
-        Path(args.json).write_text(json.dumps(results, indent=1))  # what is done so far survives a crash
-    results["fits"] = fits(results)
-    Path(args.json).write_text(json.dumps(results, indent=1))
+    sizes = sorted(int(s) for s in args.sizes.split(","))
+    results = measure(sizes, args.size, args.steps, stages, code, Path(args.json), echo=True)
     print(f"\nJSON: {args.json}\nplot: {draw(results, Path(args.plot))}\n")
     print(markdown(results))
 

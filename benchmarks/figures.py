@@ -51,6 +51,10 @@ FIGURES = [
            "10M points on the map: frames from a level-of-detail pyramid", 600),
     Figure("map_million", "benchmarks.bench_map_large:figure_map_million",
            "UMAP of 1M latents: fitted on a sample, the rest placed by neighbours", 1500),
+    Figure("distributed", "benchmarks.bench_distributed:figure_distributed",
+           "training under torchrun: 2 gloo processes against 1", 600),
+    Figure("growth", "benchmarks.bench_growth:figure_growth",
+           "every stage of a photo folder's life at 10k, 30k and 100k photos", 3600),
 ]
 BY_NAME = {f.name: f for f in FIGURES}
 

@@ -96,7 +96,7 @@ def write(out: Path, results: dict, meta: dict, plots: list[str]) -> tuple[Path,
         lines += ["", "## How the cost grows", ""]
         lines += [f"![{Path(p).stem}]({Path(p).relative_to(out).as_posix()})" for p in plots]
     lines += ["", "## Running it", "", "```bash",
-              ".venv/bin/python benchmarks/run.py            # the whole suite (under 15 minutes on 2 cores)",
+              ".venv/bin/python benchmarks/run.py            # the whole suite (over half an hour on 2 cores)",
               ".venv/bin/python benchmarks/run.py --quick    # the same figures, smaller (under 3 minutes)",
               ".venv/bin/python benchmarks/run.py --quick --only cold_start   # one or more figures",
               "```", "",

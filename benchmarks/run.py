@@ -6,7 +6,7 @@ writes OUT/benchmarks.md (figure, reference, ours, ratio, target, met?), OUT/ben
 numbers and the machine) and OUT/benchmarks/*.png. Without a display it runs itself again under
 Xvfb (`xvfb-run`), as scripts/test.sh does, so the map is drawn through a real X server with
 Mesa. ``--only`` reruns some figures and keeps the others' last results (marked with their date).
-Full suite: under 15 minutes on 2 cores; ``--quick``: under 3."""
+Full suite: over half an hour on 2 cores (the growth curves alone about 20 minutes)."""
 from __future__ import annotations
 
 import argparse
