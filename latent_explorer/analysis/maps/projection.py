@@ -19,6 +19,7 @@ import numpy as np
 from latent_explorer.errors import UserError
 from latent_explorer.infra.tasks import CancelToken, Partial, Progress, Task, run_task
 from latent_explorer.analysis.maps.projection_cache import FittedMap, ProjectionCache, cache_key, latents_digest
+from latent_explorer.analysis.maps.gpu_umap import fit_umap_on_gpu_or
 from latent_explorer.analysis.maps.placement_large import fit_sampled, sample_size, sampled_note
 from latent_explorer.analysis.maps.projection_steps import (
     fit_tsne_steps, fit_umap_steps, rebuild_tsne, rebuild_umap, tsne_transform,
@@ -202,6 +203,8 @@ class Projection:
             return hit.embedding
         token = cancel if cancel is not None else _NEVER_CANCELLED
         fit = _FITTERS[self.method]
+        if self.method == "umap":
+            fit = fit_umap_on_gpu_or(fit)
         sample = None
         if size is None:
             embedding, model = yield from fit(x, self.n_components, params, token, partial_every)
