@@ -128,6 +128,9 @@ def main(argv: list[str]) -> int:
     pngs = [line for line in plots.stdout.splitlines() if line.endswith(".png")]
     if plots.returncode != 0:
         print(f"plots failed: {plots.stderr[-500:]}", file=sys.stderr)
+    growth_png = args.out / "benchmarks" / "growth.png"  # drawn by the growth figure itself
+    if "growth" in results and growth_png.exists():
+        pngs.append(str(growth_png))
     meta["seconds"] = time.perf_counter() - start
     md, js = report.write(args.out, results, meta, pngs)
     missed = sum(1 for r in results.values() for row in r.get("rows", []) if row["met"] is False)
