@@ -285,6 +285,36 @@ def test_a_click_replaces_a_lasso_group_and_clear_selection_forgets_both(window,
     assert window.session.selected == -1 and len(window.selected_indices()) == 0
 
 
+def test_the_selection_ring_is_drawn_at_a_clicked_point_and_gone_after_clear(window, qtbot, saved_digits_workspace):
+    """What the user sees of the selection model: the ring around the clicked point, and the
+    map as it was once the selection is cleared."""
+    from PySide6.QtCore import QRect, Qt
+
+    opened(window, saved_digits_workspace)
+    view = window.map_view
+    window.show()
+    qtbot.waitExposed(window)
+    pickable = [i for i in range(0, 200) if view.index_at(view.mapToScene(view.widget_pos_of(i))) == i]
+    target = pickable[0]
+    at = view.widget_pos_of(target)
+    box = QRect(at.x() - 12, at.y() - 12, 25, 25)
+
+    def patch():
+        QApplication.processEvents()
+        return view.viewport().grab(box).toImage()
+
+    before = patch()
+    qtbot.mouseClick(view.viewport(), Qt.MouseButton.LeftButton, pos=at)
+    assert window.session.selected == target
+    qtbot.waitUntil(lambda: patch() != before)  # the ring around the point
+    ringed = patch()
+    dark = sum(1 for x in range(25) for y in range(25) if ringed.pixelColor(x, y).value() < 60)
+    assert dark >= 20  # the ring's black outline, not just the point
+    clear = next(a for m in window.menuBar().actions() for a in m.menu().actions() if a.text() == "&Clear selection")
+    clear.trigger()
+    qtbot.waitUntil(lambda: patch() == before)
+
+
 def test_every_slider_shows_its_score_and_walk_check_uncut_at_1024x700(window, qtbot, saved_digits_workspace):
     window.resize(1024, 700)
     opened(window, saved_digits_workspace)
