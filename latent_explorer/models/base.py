@@ -7,6 +7,7 @@ import math
 
 import torch
 from torch import nn
+from torch.nn import functional as F
 
 from latent_explorer.models.config import ModelConfig
 
@@ -44,6 +45,15 @@ class Autoencoder(nn.Module):
         self.enc_out = nn.Linear(hidden, 2 * z if self.config.is_variational else z)
         if dense_decoder:
             self.dec_fc = nn.Sequential(nn.Linear(z, hidden), nn.SiLU(), nn.Linear(hidden, flat))
+
+    def encode_ladder(self, h: torch.Tensor) -> torch.Tensor:
+        """The encoder's stride-2 convs (``enc_convs``, odd sizes padded so each output is
+        ceil(size / 2)), then the dense layers to the latent's parameters."""
+        for conv in self.enc_convs:
+            if h.shape[-1] % 2:
+                h = F.pad(h, (0, 1, 0, 1))
+            h = F.silu(conv(h))
+        return self.enc_out(F.silu(self.enc_fc(h.flatten(1))))
 
     @property
     def latent_dim(self) -> int:

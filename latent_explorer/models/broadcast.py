@@ -49,12 +49,7 @@ class BroadcastAutoencoder(Autoencoder):
         self.dec_out = nn.Conv2d(width, config.channels, 3, padding=1)
 
     def encode_features(self, x: torch.Tensor) -> torch.Tensor:
-        h = torch.cat([x, coordinate_grid(len(x), x.shape[-1], x)], 1)
-        for conv in self.enc_convs:
-            if h.shape[-1] % 2:  # odd sizes: pad so the output is ceil(size / 2)
-                h = F.pad(h, (0, 1, 0, 1))
-            h = F.silu(conv(h))
-        return self.enc_out(F.silu(self.enc_fc(h.flatten(1))))
+        return self.encode_ladder(torch.cat([x, coordinate_grid(len(x), x.shape[-1], x)], 1))
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         size = self.config.image_size

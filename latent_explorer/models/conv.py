@@ -32,12 +32,7 @@ class ConvAutoencoder(Autoencoder):
         )
 
     def encode_features(self, x: torch.Tensor) -> torch.Tensor:
-        h = x
-        for conv in self.enc_convs:
-            if h.shape[-1] % 2:  # odd sizes: pad so the output is ceil(size / 2)
-                h = F.pad(h, (0, 1, 0, 1))
-            h = F.silu(conv(h))
-        return self.enc_out(F.silu(self.enc_fc(h.flatten(1))))
+        return self.encode_ladder(x)
 
     def decode(self, z: torch.Tensor) -> torch.Tensor:
         h = F.silu(self.dec_fc(z)).view(-1, self.top_ch, self.top_size, self.top_size)
