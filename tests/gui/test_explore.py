@@ -21,6 +21,20 @@ def opened(window, path):
     return window
 
 
+def shown_map(window, qtbot, path):
+    """The window shown with ``path`` open: its map view, and the first 200 images whose point a
+    click at its own position picks (not hidden under another)."""
+    opened(window, path)
+    view = window.map_view
+    window.show()
+    qtbot.waitExposed(window)
+    return view, [i for i in range(0, 200) if view.index_at(view.mapToScene(view.widget_pos_of(i))) == i]
+
+
+def clear_selection(window):
+    next(a for m in window.menuBar().actions() for a in m.menu().actions() if a.text() == "&Clear selection").trigger()
+
+
 def empty_spot(view):
     """A widget position inside the plot with no point within the pick radius."""
     vb = view.plotItem.vb
@@ -266,11 +280,7 @@ def test_the_legend_toggles_a_group_by_its_text_marks_it_and_keeps_off_the_point
 def test_a_click_replaces_a_lasso_group_and_clear_selection_forgets_both(window, qtbot, saved_digits_workspace):
     from PySide6.QtCore import Qt
 
-    opened(window, saved_digits_workspace)
-    view = window.map_view
-    window.show()
-    qtbot.waitExposed(window)
-    pickable = [i for i in range(0, 200) if view.index_at(view.mapToScene(view.widget_pos_of(i))) == i]
+    view, pickable = shown_map(window, qtbot, saved_digits_workspace)
     target = pickable[0]
     group = np.array([p for p in pickable[1:40]], np.int64)
     window.choose(group)
@@ -280,8 +290,7 @@ def test_a_click_replaces_a_lasso_group_and_clear_selection_forgets_both(window,
     assert np.array_equal(window.selected_indices(), [target])  # not the lasso's group any more
     assert len(window.sliders.chosen) == 0
     window.choose(group)
-    clear = next(a for m in window.menuBar().actions() for a in m.menu().actions() if a.text() == "&Clear selection")
-    clear.trigger()
+    clear_selection(window)
     assert window.session.selected == -1 and len(window.selected_indices()) == 0
 
 
@@ -290,11 +299,7 @@ def test_the_selection_ring_is_drawn_at_a_clicked_point_and_gone_after_clear(win
     map as it was once the selection is cleared."""
     from PySide6.QtCore import QRect, Qt
 
-    opened(window, saved_digits_workspace)
-    view = window.map_view
-    window.show()
-    qtbot.waitExposed(window)
-    pickable = [i for i in range(0, 200) if view.index_at(view.mapToScene(view.widget_pos_of(i))) == i]
+    view, pickable = shown_map(window, qtbot, saved_digits_workspace)
     target = pickable[0]
     at = view.widget_pos_of(target)
     box = QRect(at.x() - 12, at.y() - 12, 25, 25)
@@ -310,8 +315,7 @@ def test_the_selection_ring_is_drawn_at_a_clicked_point_and_gone_after_clear(win
     ringed = patch()
     dark = sum(1 for x in range(25) for y in range(25) if ringed.pixelColor(x, y).value() < 60)
     assert dark >= 20  # the ring's black outline, not just the point
-    clear = next(a for m in window.menuBar().actions() for a in m.menu().actions() if a.text() == "&Clear selection")
-    clear.trigger()
+    clear_selection(window)
     qtbot.waitUntil(lambda: patch() == before)
 
 

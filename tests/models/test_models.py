@@ -61,41 +61,40 @@ def test_config_round_trips_through_a_dict():
     assert ModelConfig.from_dict({"kind": "vae", "latent_dim": 8}).arch == "conv"  # saved before the choice
 
 
-def test_a_residual_model_trains_saves_and_reopens_as_itself(small_digits, tmp_path):
+def train_save_reopen(dataset, tmp_path, arch: str, epochs: int):
+    """Train ``arch`` on ``dataset``, save and reopen the workspace; checks that the reopened
+    model is the same architecture and decodes exactly as the trained one. Returns the workspace
+    and its model."""
     from latent_explorer.infra.tasks import run_task
     from latent_explorer.pipeline.train import TrainOptions, load_model, train_dataset
     from latent_explorer.workspace.session_file import load_workspace, save_workspace
 
-    ws = run_task(train_dataset(small_digits, TrainOptions(epochs=4, seed=0, threads=1, arch="resnet")))
+    ws = run_task(train_dataset(dataset, TrainOptions(epochs=epochs, seed=0, threads=1, arch=arch)))
     model = load_model(ws)
-    assert type(model).__name__ == "ResidualAutoencoder" and ws.model_config.arch == "resnet"
+    save_workspace(tmp_path / f"{arch}.lexp", ws)
+    again = load_workspace(tmp_path / f"{arch}.lexp")
+    assert ws.model_config.arch == again.model_config.arch == arch
+    z = torch.from_numpy(ws.latents.mean[:5])
+    with torch.no_grad():
+        assert torch.allclose(model.eval().decode(z), load_model(again).eval().decode(z), atol=1e-6)
+    return ws, model
+
+
+def test_a_residual_model_trains_saves_and_reopens_as_itself(small_digits, tmp_path):
+    from latent_explorer.infra.tasks import run_task
+    from latent_explorer.pipeline.train import TrainOptions, train_dataset
+
+    ws, model = train_save_reopen(small_digits, tmp_path, "resnet", epochs=4)
+    assert type(model).__name__ == "ResidualAutoencoder"
     conv = run_task(train_dataset(small_digits, TrainOptions(epochs=4, seed=0, threads=1, arch="conv")))
     history = ws.train_state.history
     assert history[-1]["val_mse"] < history[0]["val_mse"]
     # at equal steps the residual net reconstructs held-out digits better (measured 0.037 vs 0.057)
     assert ws.report["recon_mse_val"] < 0.8 * conv.report["recon_mse_val"]
-    save_workspace(tmp_path / "res.lexp", ws)
-    again = load_workspace(tmp_path / "res.lexp")
-    assert again.model_config.arch == "resnet"
-    z = torch.from_numpy(ws.latents.mean[:5])
-    with torch.no_grad():
-        assert torch.allclose(model.eval().decode(z), load_model(again).eval().decode(z), atol=1e-6)
-
 
 
 def test_a_broadcast_model_trains_saves_and_reopens_as_itself(small_digits, tmp_path):
-    from latent_explorer.infra.tasks import run_task
-    from latent_explorer.pipeline.train import TrainOptions, load_model, train_dataset
-    from latent_explorer.workspace.session_file import load_workspace, save_workspace
-
-    ws = run_task(train_dataset(small_digits, TrainOptions(epochs=3, seed=0, threads=1, arch="broadcast")))
-    model = load_model(ws)
+    ws, model = train_save_reopen(small_digits, tmp_path, "broadcast", epochs=3)
     assert type(model).__name__ == "BroadcastAutoencoder" and not hasattr(model, "dec_fc")
     history = ws.train_state.history
     assert history[-1]["val_mse"] < 0.95 * history[0]["val_mse"]  # measured: 0.126 → 0.110
-    save_workspace(tmp_path / "b.lexp", ws)
-    again = load_workspace(tmp_path / "b.lexp")
-    assert again.model_config.arch == "broadcast"
-    z = torch.from_numpy(ws.latents.mean[:5])
-    with torch.no_grad():
-        assert torch.allclose(model.eval().decode(z), load_model(again).eval().decode(z), atol=1e-6)
