@@ -15,6 +15,7 @@ from latent_explorer.session.steering import Steering
 from latent_explorer.session.session import Session
 from latent_explorer.gui.map2d.hover_thumb import HoverThumb
 from latent_explorer.gui.map2d.legend import MapLegend
+from latent_explorer.gui.map2d.overlays import hidden_while_empty
 from latent_explorer.gui.map2d.scatter import make_scatter_item, prepare_view
 from latent_explorer.gui.map2d.selection_tools import SelectionTool
 from latent_explorer.gui.render.map_style import MAX_LEGEND, PALETTE, PICK_RADIUS, UNLABELLED, with_alpha
@@ -75,6 +76,8 @@ class MapView(pg.PlotWidget):
         for item in (self._edit_line, self._edit_head, self._kept, self._query):
             item.setZValue(12)
             self.plotItem.addItem(item, ignoreBounds=True)
+        hidden_while_empty(self._hover_marker, self._selection_marker, self._edit_line, self._edit_head,
+                           self._kept, self._query)
         self.placeholder = pg.TextItem("Train a model or open a workspace to see its latent map",
                                        color="#777777", anchor=(0.5, 0.5))
         self.plotItem.addItem(self.placeholder, ignoreBounds=True)

@@ -15,6 +15,18 @@ RESULT = "#2ca02c"
 Z = 14  # above the points and the edit arrow
 
 
+def hidden_while_empty(*items: pg.GraphicsObject) -> None:
+    """Hide each scatter or line item while it holds no points, and show it when it gets some:
+    an empty pyqtgraph item still runs its Python paint on every frame of the map."""
+    for item in items:
+        def sync(_=None, item=item) -> None:
+            points = item.data if isinstance(item, pg.ScatterPlotItem) else item.xData
+            item.setVisible(points is not None and len(points) > 0)
+
+        item.sigPlotChanged.connect(sync)
+        sync()
+
+
 def _ends(off: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """``connect`` arrays for the on-data and off-data segments (a segment is off the data when
     either end is)."""
@@ -42,6 +54,7 @@ class GeneratedOverlays:
         for i, item in enumerate(items):
             item.setZValue(Z + i)
             plot.addItem(item, ignoreBounds=True)
+        hidden_while_empty(self.samples, self.path_on, self.path_off, self.steps, self.result, self.ring)
         self.positions: dict[str, np.ndarray | None] = {}
         self._ringed: tuple[str, int] | None = None
 
