@@ -1,7 +1,8 @@
 """What the Generate dock made, drawn on the map where it belongs: the interpolation path as a
 line through its steps (segments off the data red and dashed) from A to B, samples as squares
 (off-data ones hollow red), the arithmetic result as a labelled hexagon; the frame or sample
-picked in the dock is ringed."""
+picked in the dock is ringed. `hidden_while_empty` keeps these and the map's own markers out of
+a frame while they hold nothing."""
 from __future__ import annotations
 
 import numpy as np
