@@ -45,6 +45,8 @@ FIGURES = [
            "calibrated confidence of decoding the map", 600),
     Figure("first_look", "benchmarks.bench_first_look:figure_first_look",
            "a photo folder: first map, live latent map", 600),
+    Figure("photo_quality", "benchmarks.bench_photo_quality:figure_photo_quality",
+           "a person's photos: the app's defaults against PCA, samples, directions, time", 1800),
     Figure("scenes", "benchmarks.bench_scenes:figure_scenes",
            "demo:scenes: the small object's shape, size and place in the latent vs PCA", 600),
     Figure("pyramid", "benchmarks.bench_pyramid:figure_pyramid",

@@ -35,7 +35,9 @@ def diagnostic_rows(ws: Workspace) -> list[tuple[str, str]]:
         rows.append(("Against PCA", against["verdict"]))
     samples = r.get("sample_quality")
     if isinstance(samples, dict) and samples.get("ratio") is not None:
-        black = f", {samples['black']:.0%} black" if samples.get("black") else ""
+        black = f", {samples['black']:.1%} black" if samples.get("black") else ""
+        if black and samples.get("black_held_out") is not None:
+            black += f" as {samples['black_held_out']:.1%} of held-out images are"
         rows.append(("Samples", f"Fréchet distance to held-out images {samples['ratio']:.1f}× that of the "
                                 f"training images (prior: {samples['prior']}{black})"))
     trust = r.get("trustworthiness")

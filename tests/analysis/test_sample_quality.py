@@ -20,7 +20,8 @@ def test_the_trained_workspace_reports_its_samples_and_black_ones_would_show(tra
     ws = trained_digits_workspace
     q = ws.report["sample_quality"]
     print("digits sample quality", q)
-    assert q["prior"] == "density" and q["n_samples"] == 500 and q["black"] == 0.0
+    assert q["prior"] == "density" and q["n_samples"] == len(ws.train_idx) and q["black"] == 0.0
+    assert q["black_held_out"] == 0.0  # no digit is a black square
     assert q["features"] == "PCA-32 of the pixels" and 0 < q["frechet_train_vs_held_out"] < q["frechet"]
     images = ws.dataset.images
     black = np.zeros((500,) + images.shape[1:], np.uint8)

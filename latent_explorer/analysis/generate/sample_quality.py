@@ -31,6 +31,13 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(max(0.0, mu @ mu + np.trace(ca) + np.trace(cb) - 2.0 * cross))
 
 
+def dark_share(images: np.ndarray, idx: np.ndarray, chunk: int = 1024) -> float:
+    """The share of the images ``idx`` whose mean pixel is below DARK (read a chunk at a time)."""
+    dark = sum(int((pixel_rows(images, idx[i:i + chunk]).mean(axis=1) < DARK).sum())
+               for i in range(0, len(idx), chunk))
+    return dark / max(1, len(idx))
+
+
 def sample_quality(images: np.ndarray, train_idx: np.ndarray, val_idx: np.ndarray,
                    samples: np.ndarray, prior: str, seed: int = 0) -> dict[str, Any] | None:
     """``images``: the data (N, H, W, C) uint8; ``samples``: decoded samples, the same shape
@@ -48,6 +55,7 @@ def sample_quality(images: np.ndarray, train_idx: np.ndarray, val_idx: np.ndarra
         "frechet": round(ours, 3), "frechet_train_vs_held_out": round(reference, 3),
         "ratio": round(ours / reference, 2) if reference > 0 else None,
         "black": round(float((gen.mean(axis=1) < DARK).mean()), 3),
+        "black_held_out": round(dark_share(images, val_idx), 3),
     }
 
 
