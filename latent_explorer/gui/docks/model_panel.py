@@ -19,7 +19,7 @@ from latent_explorer.session.training import PLAN_DONE, resume_problem
 from latent_explorer.infra.tasks import Progress
 from latent_explorer.gui.docks.loss_plot import LossPlot, curve_legend
 from latent_explorer.gui.docks.missing_folder import MissingFolderBar
-from latent_explorer.gui.docks.status_widgets import QuietProgressBar, StatusLine
+from latent_explorer.gui.widgets.status_widgets import QuietProgressBar, StatusLine
 from latent_explorer.gui.render.pixmaps import grid, scaled_pixmap
 
 DEMOS = [("Digits (built-in demo)", "demo:digits"), ("Sprites (built-in demo)", "demo:sprites"),

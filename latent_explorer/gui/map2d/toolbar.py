@@ -2,8 +2,9 @@
 from __future__ import annotations
 
 from PySide6.QtCore import Signal
-from PySide6.QtWidgets import QComboBox, QLabel, QProgressBar, QPushButton, QToolBar, QWidget
+from PySide6.QtWidgets import QComboBox, QLabel, QPushButton, QToolBar, QWidget
 
+from latent_explorer.gui.widgets.status_widgets import QuietProgressBar
 from latent_explorer.infra.tasks import Progress
 
 METHODS = [("PCA", "pca"), ("t-SNE", "tsne"), ("UMAP", "umap")]
@@ -51,7 +52,7 @@ class MapToolbar(QToolBar):
         self.tool.setToolTip("what a drag on the map does (Shift-drag: lasso, Ctrl-drag: box, always)")
         self.tool.currentIndexChanged.connect(lambda _i: self.tool_requested.emit(self.tool.currentData()))
         self.addWidget(self.tool)
-        self.progress = QProgressBar()
+        self.progress = QuietProgressBar()
         self.progress.setMaximumWidth(220)
         self.progress.setTextVisible(True)
         self._progress_action = self.addWidget(self.progress)

@@ -1,0 +1,1 @@
+"""Small widgets shared by the docks and the map's toolbar."""
