@@ -37,7 +37,7 @@ def diagnostic_rows(ws: Workspace) -> list[tuple[str, str]]:
     if isinstance(samples, dict) and samples.get("ratio") is not None:
         black = f", {samples['black']:.1%} black" if samples.get("black") else ""
         if black and samples.get("black_held_out") is not None:
-            black += f" as {samples['black_held_out']:.1%} of held-out images are"
+            black += f", held-out images {samples['black_held_out']:.1%}"
         rows.append(("Samples", f"Fréchet distance to held-out images {samples['ratio']:.1f}× that of the "
                                 f"training images (prior: {samples['prior']}{black})"))
     trust = r.get("trustworthiness")

@@ -30,3 +30,16 @@ def test_the_trained_workspace_reports_its_samples_and_black_ones_would_show(tra
         worse = sample_quality(images, ws.train_idx, ws.val_idx, bad, "normal")
         assert worse["ratio"] > 3 * q["ratio"]
     assert sample_quality(images, ws.train_idx, ws.val_idx, black, "normal")["black"] == 1.0
+
+
+def test_the_model_panel_rows_say_how_the_samples_compare_and_how_many_are_black(trained_digits_workspace):
+    from dataclasses import replace
+
+    from latent_explorer.workspace.summary import diagnostic_rows
+
+    ws = trained_digits_workspace
+    q = ws.report["sample_quality"]
+    rows = dict(diagnostic_rows(ws))
+    assert f"{q['ratio']:.1f}× that of the training images (prior: density)" in rows["Samples"]
+    dark = replace(ws, report={**ws.report, "sample_quality": {**q, "black": 0.02, "black_held_out": 0.0}})
+    assert rows["Samples"].replace(")", ", 2.0% black, held-out images 0.0%)") == dict(diagnostic_rows(dark))["Samples"]

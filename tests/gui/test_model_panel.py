@@ -279,3 +279,22 @@ def test_a_long_status_wraps_in_the_dock_and_progress_reports_ask_for_no_new_lay
         assert filled != empty_at_start  # the bar is drawn 97 % full
     finally:
         box.removeEventFilter(requests)
+
+
+def test_a_64px_reconstruction_strip_keeps_every_button_of_the_model_dock_in_view(window, qtbot):
+    window.resize(1024, 700)
+    panel = window.model_panel
+    qtbot.waitExposed(window)
+    scroll = window.model_dock.widget()
+    rng = np.random.default_rng(0)
+    originals, reconstructions = (rng.integers(0, 256, (8, 64, 64, 3), dtype=np.uint8) for _ in range(2))
+    panel.show_strip(originals, reconstructions)  # 8 × 65 px: the old strip was 519 px wide
+    QApplication.processEvents()
+    qtbot.waitUntil(lambda: panel.strip.pixmap() is not None and not panel.strip.pixmap().isNull())
+    assert not scroll.horizontalScrollBar().isVisible()
+    view = scroll.viewport()
+    for button in (panel.open_folder_button, panel.resume_button, panel.stop_button, panel.train_button):
+        right = button.mapTo(view, button.rect().topRight()).x()
+        assert right <= view.width(), button.text()
+    strip = panel.strip.pixmap()
+    assert strip.width() <= view.width() and strip.height() >= 2 * 32  # both rows, each at least 32 px

@@ -26,7 +26,7 @@ DEMOS = [("Digits (built-in demo)", "demo:digits"), ("Sprites (built-in demo)", 
          ("Scenes (built-in colour demo)", "demo:scenes")]
 MODELS = [("VAE", "vae"), ("β-VAE", "beta-vae"), ("Autoencoder", "ae")]
 IMAGE_SIZES = ["auto", "16", "24", "32", "48", "64", "96", "128"]
-STRIP_WIDTH = 300
+STRIP_WIDTH = 280  # the Model dock at its narrowest (330 px) holds it beside its margins and scroll bar
 EMBEDDINGS_FILTER = "Precomputed embeddings (*.npy *.csv)"
 
 

@@ -22,9 +22,15 @@ def to_qimage(image: np.ndarray) -> QImage:
 
 
 def scaled_pixmap(image: np.ndarray, target: int) -> QPixmap:
-    """The image enlarged by the largest whole factor that fits in ``target`` pixels."""
+    """The image enlarged by the largest whole factor that fits in ``target`` pixels (crisp
+    pixels), or shrunk smoothly to fit when it is larger: a strip of eight 64 px reconstructions
+    would otherwise widen the Model dock past its buttons."""
     qimg = to_qimage(image)
-    factor = max(1, target // max(qimg.width(), qimg.height()))
+    side = max(qimg.width(), qimg.height())
+    if side > target:
+        return QPixmap.fromImage(qimg.scaled(target, target, Qt.AspectRatioMode.KeepAspectRatio,
+                                             Qt.TransformationMode.SmoothTransformation))
+    factor = max(1, target // side)
     return QPixmap.fromImage(
         qimg.scaled(qimg.width() * factor, qimg.height() * factor,
                     Qt.AspectRatioMode.IgnoreAspectRatio, Qt.TransformationMode.FastTransformation)
