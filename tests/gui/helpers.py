@@ -8,7 +8,7 @@ import sys
 import textwrap
 import time
 
-from PySide6.QtCore import QEvent, QPointF, Qt, QTimer
+from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
 
@@ -27,6 +27,19 @@ def hover(widget, pos):
     event = QMouseEvent(QEvent.Type.MouseMove, QPointF(pos), QPointF(widget.mapToGlobal(pos)),
                         Qt.MouseButton.NoButton, Qt.MouseButton.NoButton, Qt.KeyboardModifier.NoModifier)
     QApplication.sendEvent(widget, event)
+
+
+class EventCounter(QObject):
+    """An event filter that counts one type of event a widget receives (``seen``)."""
+
+    def __init__(self, kind: QEvent.Type) -> None:
+        super().__init__()
+        self.kind, self.seen = kind, 0
+
+    def eventFilter(self, obj, event):  # noqa: N802 (Qt's name)
+        if event.type() == self.kind:
+            self.seen += 1
+        return False
 
 
 class Heartbeat:

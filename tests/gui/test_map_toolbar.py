@@ -2,20 +2,13 @@
 beside it, so each report must schedule a repaint, not paint and flush the bar at once."""
 from __future__ import annotations
 
-from PySide6.QtCore import QEvent, QObject
+from PySide6.QtCore import QEvent
 from PySide6.QtWidgets import QApplication, QMainWindow
 
 from latent_explorer.gui.map2d.toolbar import MapToolbar
 from latent_explorer.infra.tasks import Progress
 
-
-class Paints(QObject):
-    seen = 0
-
-    def eventFilter(self, obj, event):  # noqa: N802 (Qt's name)
-        if event.type() == QEvent.Type.Paint:
-            self.seen += 1
-        return False
+from .helpers import EventCounter
 
 
 def test_map_progress_reports_repaint_once_per_event_loop_turn_and_show_the_last(qtbot):
@@ -30,7 +23,7 @@ def test_map_progress_reports_repaint_once_per_event_loop_turn_and_show_the_last
     bar = toolbar.progress
     qtbot.waitUntil(bar.isVisible)
     QApplication.processEvents()
-    paints = Paints()
+    paints = EventCounter(QEvent.Type.Paint)
     bar.installEventFilter(paints)
     try:
         for i in range(40):  # UMAP's epochs: one report each, no event loop turn between them

@@ -14,7 +14,7 @@ from torch import nn
 
 from latent_explorer.session.colouring import colour_options
 
-from .helpers import LONG, Heartbeat, hover, set_options
+from .helpers import LONG, EventCounter, Heartbeat, hover, set_options
 
 pytestmark = pytest.mark.filterwarnings("ignore::DeprecationWarning")
 LATENT = 6
@@ -240,17 +240,7 @@ def test_after_stop_the_progress_shows_how_far_the_plan_got(window, qtbot):
 
 
 def test_a_long_status_wraps_in_the_dock_and_progress_reports_ask_for_no_new_layout(window, qtbot):
-    from PySide6.QtCore import QObject
-
     from latent_explorer.infra.tasks import Progress
-
-    class LayoutRequests(QObject):
-        seen = 0
-
-        def eventFilter(self, obj, event):  # noqa: N802 (Qt's name)
-            if event.type() == QEvent.Type.LayoutRequest:
-                self.seen += 1
-            return False
 
     window.resize(1024, 700)
     panel = window.model_panel
@@ -263,7 +253,7 @@ def test_a_long_status_wraps_in_the_dock_and_progress_reports_ask_for_no_new_lay
     assert status.geometry().right() <= box.contentsRect().right()
     assert panel.resume_button.geometry().right() <= box.contentsRect().right()
 
-    requests = LayoutRequests()
+    requests = EventCounter(QEvent.Type.LayoutRequest)
     box.installEventFilter(requests)
     try:
         for i in range(40):  # as training reports, 20 a second: one line each
