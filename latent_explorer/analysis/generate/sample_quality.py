@@ -31,8 +31,10 @@ def frechet_distance(a: np.ndarray, b: np.ndarray) -> float:
     return float(max(0.0, mu @ mu + np.trace(ca) + np.trace(cb) - 2.0 * cross))
 
 
-def dark_share(images: np.ndarray, idx: np.ndarray, chunk: int = 1024) -> float:
-    """The share of the images ``idx`` whose mean pixel is below DARK (read a chunk at a time)."""
+def dark_share(images: np.ndarray, idx: np.ndarray | None = None, chunk: int = 1024) -> float:
+    """The share of the images ``idx`` (all by default) whose mean pixel is below DARK, read a
+    chunk at a time."""
+    idx = np.arange(len(images)) if idx is None else np.asarray(idx)
     dark = sum(int((pixel_rows(images, idx[i:i + chunk]).mean(axis=1) < DARK).sum())
                for i in range(0, len(idx), chunk))
     return dark / max(1, len(idx))
@@ -45,16 +47,15 @@ def sample_quality(images: np.ndarray, train_idx: np.ndarray, val_idx: np.ndarra
     n_feat = int(min(FEATURES, len(train_idx) - 1, len(val_idx) - 1, images[0].size))
     if n_feat < 2 or len(samples) <= n_feat:
         return None
-    gen = samples.reshape(len(samples), -1).astype(np.float32) / 255.0
     pca = PCA(n_feat, random_state=seed).fit(pixel_rows(images, fit_sample(train_idx, images, seed)))
-    train, held_out, drawn = pca_codes(pca, images, train_idx), pca_codes(pca, images, val_idx), pca.transform(gen)
+    train, held_out, drawn = pca_codes(pca, images, train_idx), pca_codes(pca, images, val_idx), pca_codes(pca, samples)
     reference = frechet_distance(train, held_out)
     ours = frechet_distance(drawn, held_out)
     return {
         "prior": prior, "n_samples": int(len(samples)), "features": f"PCA-{n_feat} of the pixels",
         "frechet": round(ours, 3), "frechet_train_vs_held_out": round(reference, 3),
         "ratio": round(ours / reference, 2) if reference > 0 else None,
-        "black": round(float((gen.mean(axis=1) < DARK).mean()), 3),
+        "black": round(dark_share(samples), 3),
         "black_held_out": round(dark_share(images, val_idx), 3),
     }
 
