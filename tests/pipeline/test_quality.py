@@ -21,6 +21,11 @@ def _folder_report(folder_and_seed: tuple[str, int]) -> dict:
     return run_task(train_source(folder, TrainOptions(seed=seed, epochs=60, threads=1))).report
 
 
+def _defaults_report(folder_and_seed: tuple[str, int]) -> dict:
+    folder, seed = folder_and_seed
+    return run_task(train_source(folder, TrainOptions(seed=seed, threads=1))).report
+
+
 def test_digits_vae_defaults_beat_the_target_and_match_pca():
     reports = reports_side_by_side(_digits_report, [0, 1])
     # two seeds: the suite stays under 20 minutes; the benchmark averages more
@@ -51,4 +56,28 @@ def test_real_photographs_latent_is_not_worse_than_pca(tmp_path):
     pca = np.mean([r["pca_knn_accuracy"] for r in reports])
     print(f"photos 5-NN: VAE {knn:.4f} vs PCA {pca:.4f}; per seed", [r["knn_accuracy"] for r in reports])
     assert reports[0]["labels"] == ["china", "flower"] and reports[0]["n_images"] == 200
+    assert knn >= pca - 0.02
+
+
+def test_a_photo_folder_with_the_defaults_beats_pca_generalises_and_samples_like_the_photos(tmp_path):
+    """Issue #15's targets on a small realistic folder: 400 photo crops of 8 sources (JPEG and
+    PNG, 40–240 px), the app's defaults, two seeds side by side. The benchmark's figure
+    `photo_quality` has the 1,600-photo folder at 32 and 64 px, where the gap target holds too."""
+    from benchmarks.photo_folder import build
+
+    root = build(tmp_path / "photos", n=400, seed=0)
+    reports = reports_side_by_side(_defaults_report, [(str(root), seed) for seed in range(2)])
+    for r in reports:
+        p, q = r["psnr"], r["sample_quality"]
+        print(f"photos 400: PSNR {p}, 5-NN {r['knn_accuracy']:.4f} vs PCA {r['pca_knn_accuracy']:.4f}, "
+              f"samples {q['ratio']}x, black {q['black']} (held-out {q['black_held_out']}), {r['train_seconds']} s")
+        assert p["val"] > p["pca_val"]  # held-out PSNR over PCA of the same width, each seed
+        # not by memorising: 1,600 photos reach the target's 1 dB (0.52); 400 leave 0.23 and 1.13
+        # dB here, where a plain autoencoder without augmentation left 5 dB
+        assert p["train"] - p["val"] <= 1.5
+        assert q["prior"] == "density" and q["ratio"] <= 2.0
+    gain = np.mean([r["psnr"]["val"] - r["psnr"]["pca_val"] for r in reports])
+    assert gain >= 0.5  # +1.07 and +0.60 dB
+    knn = np.mean([r["knn_accuracy"] for r in reports])
+    pca = np.mean([r["pca_knn_accuracy"] for r in reports])
     assert knn >= pca - 0.02
