@@ -23,7 +23,7 @@ TARGETS = {"shape": 0.6, "scale": 0.6, "x": 0.6}  # shape 5-NN accuracy (chance 
 
 
 # (arch, loss, epochs): the broadcast net keeps learning the object long after the conv net stops
-CONFIGS = (("broadcast", "focus", 200), ("conv", "mse", 50), ("conv", "focus", 50))
+CONFIGS = (("broadcast", "focus", 300), ("conv", "mse", 50), ("conv", "focus", 50))
 
 
 def train_scenes(n: int, epochs: int, loss: str, seed: int = 0, arch: str = "conv") -> dict:

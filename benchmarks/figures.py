@@ -48,7 +48,7 @@ FIGURES = [
     Figure("photo_quality", "benchmarks.bench_photo_quality:figure_photo_quality",
            "a person's photos: the app's defaults against PCA, samples, directions, time", 1800),
     Figure("scenes", "benchmarks.bench_scenes:figure_scenes",
-           "demo:scenes: the small object's shape, size and place in the latent vs PCA", 1500),
+           "demo:scenes: the small object's shape, size and place in the latent vs PCA", 2100),
     Figure("pyramid", "benchmarks.bench_pyramid:figure_pyramid",
            "10M points on the map: frames from a level-of-detail pyramid", 600),
     Figure("map_million", "benchmarks.bench_map_large:figure_map_million",
