@@ -6,6 +6,8 @@ import pyqtgraph as pg
 from PySide6.QtCore import Qt
 from PySide6.QtWidgets import QWidget
 
+from latent_explorer.gui.render.axes import light_axes
+
 CURVES = [  # (history key, legend name, colour, dashed)
     ("train_recon", "reconstruction", "#1f77b4", False),
     ("val_recon", "reconstruction, held-out", "#1f77b4", True),
@@ -22,8 +24,7 @@ class LossPlot(pg.PlotWidget):
         self.setFixedHeight(170)
         self.setLogMode(y=True)
         self.showGrid(x=True, y=True, alpha=0.2)
-        for side in ("bottom", "left"):  # no sub-minor ticks: redrawn with every epoch, 35 % cheaper
-            self.plotItem.getAxis(side).setStyle(maxTickLevel=1)
+        light_axes(self.plotItem)
         self.setLabel("bottom", "epoch")
         self.setLabel("left", "loss per image")
         self.setMouseEnabled(x=False, y=False)

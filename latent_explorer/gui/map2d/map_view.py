@@ -18,6 +18,7 @@ from latent_explorer.gui.map2d.legend import MapLegend
 from latent_explorer.gui.map2d.overlays import hidden_while_empty
 from latent_explorer.gui.map2d.scatter import make_scatter_item, prepare_view
 from latent_explorer.gui.map2d.selection_tools import SelectionTool
+from latent_explorer.gui.render.axes import light_axes
 from latent_explorer.gui.render.map_style import MAX_LEGEND, PALETTE, PICK_RADIUS, UNLABELLED, with_alpha
 
 POINT_SIZE = 6
@@ -34,8 +35,7 @@ class MapView(pg.PlotWidget):
         self.session = session
         self.steering = steering
         self.showGrid(x=True, y=True, alpha=0.12)
-        for side in ("bottom", "left"):  # no sub-minor ticks: an axis is redrawn with every map
-            self.plotItem.getAxis(side).setStyle(maxTickLevel=1)  # frame, 2.8 ms instead of 4.5
+        light_axes(self.plotItem)
         self.setLabel("bottom", "PC 1")
         self.setLabel("left", "PC 2")
         self.setMinimumSize(320, 240)
