@@ -26,7 +26,10 @@ def open_window(path: Path | None = None):
     from latent_explorer.gui.app import make_app
     from latent_explorer.gui.main_window import MainWindow
 
+    from latent_explorer.infra.blas import reserve_a_core_for_the_gui
+
     app = make_app()
+    reserve_a_core_for_the_gui()
     window = MainWindow()
     window.ask_before_discarding = False
     window.errors = []

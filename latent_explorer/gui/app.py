@@ -12,6 +12,7 @@ from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import QApplication
 
 from latent_explorer import __version__
+from latent_explorer.infra.blas import reserve_a_core_for_the_gui
 from latent_explorer.infra.resources import resource_path
 from latent_explorer.gui.threads import gc_guard
 from latent_explorer.gui.main_window import APP_TITLE, MainWindow
@@ -130,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     if args.screenshot and not has_display():
         os.environ["QT_QPA_PLATFORM"] = "offscreen"  # nothing to show: draw off screen
     app = make_app()
+    reserve_a_core_for_the_gui()
     window = MainWindow()
     from latent_explorer.gui.single_instance import InstanceServer
 
