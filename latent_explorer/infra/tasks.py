@@ -105,9 +105,11 @@ def run_task(
     on_partial: Callable[[Any], None] | None = None,
     interval: float = 0.0,
     stop: threading.Event | None = None,
+    give_way: Callable[[], None] | None = None,
 ) -> T:
     """Drive a task generator to its end (the CLI, tests, worker threads) and return its result.
-    ``stop`` set: the task is closed at its next yield and `Cancelled` raised."""
+    ``stop`` set: the task is closed at its next yield and `Cancelled` raised. ``give_way`` is
+    called between two yields (a worker thread pausing while the window's thread is busy)."""
     driven = relay(task, on_progress, on_partial, interval)
     while True:
         if stop is not None and stop.is_set():
@@ -117,6 +119,8 @@ def run_task(
             next(driven)
         except StopIteration as done:
             return done.value
+        if give_way is not None:
+            give_way()
 
 
 BACKGROUND_NICE = 5  # a worker thread's CPU share against the window's thread: about 1 to 3

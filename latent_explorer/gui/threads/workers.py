@@ -12,6 +12,7 @@ from typing import Any, Callable
 
 from PySide6.QtCore import QObject, Qt, QThread, QTimer, Signal, Slot
 
+from latent_explorer.gui.threads.gui_priority import gui_priority
 from latent_explorer.infra.tasks import PROGRESS_INTERVAL, Cancelled, CancelToken, Progress, Task, run_task
 
 class MainThreadDispatcher(QObject):
@@ -44,15 +45,16 @@ class _Driver(QThread):
     failed = Signal(object, str)
     cancelled = Signal()
 
-    def __init__(self, task: Task, abort: threading.Event) -> None:
+    def __init__(self, task: Task, abort: threading.Event, give_way: Callable[[], None] | None = None) -> None:
         super().__init__()
         self._task: Task | None = task
         self._abort = abort
+        self._give_way = give_way
 
     def run(self) -> None:
         try:
             value = run_task(self._task, self.progressed.emit, self.partial.emit, PROGRESS_INTERVAL,
-                             stop=self._abort)
+                             stop=self._abort, give_way=self._give_way)
         except Cancelled:
             self.cancelled.emit()
         except BaseException as exc:  # noqa: BLE001 - every failure must reach the user
@@ -79,7 +81,9 @@ class TaskWorker(QObject):
         self.purpose = purpose
         self.cancel_token = cancel
         self._abort = threading.Event()
-        self._driver = _Driver(task, self._abort)
+        self._priority = gui_priority()
+        self._counted = False
+        self._driver = _Driver(task, self._abort, self._give_way)
         queued = Qt.ConnectionType.QueuedConnection
         self._driver.progressed.connect(self._on_progressed, queued)
         self._driver.partial.connect(self._on_partial, queued)
@@ -89,7 +93,13 @@ class TaskWorker(QObject):
         self._driver.finished.connect(self._on_thread_finished, queued)
 
     def start(self) -> None:
+        self._priority.task_started()
+        self._counted = True
         self._driver.start()
+
+    def _give_way(self) -> None:
+        if not self.cancel_token.cancelled:  # winding down: as fast as it can
+            self._priority.give_way()
 
     def cancel(self) -> None:
         """Ask the task to stop soon; it still returns (and reports) what it has."""
@@ -139,6 +149,9 @@ class TaskWorker(QObject):
 
     @Slot()
     def _on_thread_finished(self) -> None:
+        if self._counted:
+            self._counted = False
+            self._priority.task_ended()
         self.done.emit()
 
 
