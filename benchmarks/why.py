@@ -69,7 +69,17 @@ PROFILED = {
              "took p99 from 23.6 to 21.2 ms, but not the max (5 runs each). The gaps are chains of "
              "posted events (the adoption, the scene's paint, a dock's layout) that Qt delivers in one "
              "pass, so no timer runs between them; one deferred delete of 110–150 ms at the first epoch "
-             "(seen with every Qt event timed) is not identified yet.",
+             "(seen with every Qt event timed) is not identified yet. On 2026-12-06 (third session) "
+             "the max went under 50 ms. /proc's per-thread CPU times showed the GUI thread running "
+             "for only half of its longest gaps, and OpenBLAS's second thread spinning (0.7 s of CPU "
+             "in every 4 s). Four changes, each measured: numpy's and scipy's BLAS on every core but "
+             "one in the window (`infra/blas`); the sliders' rows built out of sight and shown once "
+             "whole (2,275 move/resize events → 458); the plots' axes cached in a pixmap (a grid makes "
+             "an axis cover its plot: 18 axis paints in the first 0.6 s → 11); worker threads giving "
+             "way between two yields while the GUI thread's 4 ms beat is late (`gui_priority`). Five "
+             "runs alternated each: the commit before all four, max median 69 ms (56–115), 9 gaps "
+             "over 50 ms; with the first three and a progress bar that repaints only what changes, 47 ms (39–61); with all four 43 ms (31–45), none over "
+             "50 ms; p99 15–20 ms throughout, training time unchanged.",
     "scenes": "The conv VAE reconstructs the scenes better than PCA (held-out MSE 0.0033 against 0.0039 "
               "after 50 epochs) yet encodes the object's place and size in a tangle (x R² 0.12, size 0.06): "
               "the squared error of a few object pixels is small beside the room's. The focus loss weighs "
