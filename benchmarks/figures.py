@@ -40,7 +40,7 @@ FIGURES = [
            "nearest neighbours and peak memory at 1M × 32", 600),
     Figure("cold_start", "benchmarks.bench_startup:figure_cold_start", "cold start to first window", 240),
     Figure("first_map", "benchmarks.bench_startup:figure_first_map", "first map after opening a workspace", 240),
-    Figure("stall", "benchmarks.bench_app:figure_stall", "GUI-thread stall while training", 360),
+    Figure("stall", "benchmarks.bench_app:figure_stall", "GUI-thread stall while training (digits, photos)", 900),
     Figure("confidence", "benchmarks.bench_confidence:figure_confidence",
            "calibrated confidence of decoding the map", 600),
     Figure("first_look", "benchmarks.bench_first_look:figure_first_look",
