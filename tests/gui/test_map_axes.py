@@ -19,14 +19,15 @@ def test_recolouring_the_map_copies_its_axes_and_a_new_range_draws_new_ticks(win
                                                                            monkeypatch):
     drawn = []
     paint = pg.AxisItem.paint
-    monkeypatch.setattr(pg.AxisItem, "paint", lambda axis, *args: (drawn.append(axis), paint(axis, *args))[1])
+    # ids, not the axes: the list must not keep the window's items alive after the test
+    monkeypatch.setattr(pg.AxisItem, "paint", lambda axis, *args: (drawn.append(id(axis)), paint(axis, *args))[1])
     window.resize(1024, 700)
     window.session.open(saved_digits_workspace)
     view = window.map_view
     qtbot.waitUntil(lambda: view.legend.isVisible() and view.legend.settled, timeout=LONG)
     for _ in range(5):
         QApplication.processEvents()
-    bottom, left = view.plotItem.getAxis("bottom"), view.plotItem.getAxis("left")
+    bottom, left = id(view.plotItem.getAxis("bottom")), id(view.plotItem.getAxis("left"))
     ticks_before = grab(view)[-40:]
     drawn.clear()
     combo = window.map_toolbar.colour
