@@ -3,6 +3,7 @@ points into a temporary folder for the whole session."""
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -52,6 +53,7 @@ def pytest_sessionfinish(session, exitstatus):
     if _COMPILER is not None and _COMPILER.poll() is None:
         _COMPILER.kill()
         _COMPILER.wait()
+    shutil.rmtree(_SANDBOX, ignore_errors=True)  # caches and settings of this run only
 
 
 @pytest.fixture(scope="session")

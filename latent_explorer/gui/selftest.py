@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -129,11 +130,14 @@ def run_selftest(out=None, warm_cache: bool = False) -> int:
 
     planned = [("train", train), ("umap", umap), ("decode", decode), ("slider", slider),
                ("save_reopen", save_reopen)] + ([("warm_cache", warm)] if warm_cache else [])
-    for name, fn in planned:
-        if not step(name, fn):
-            break
-    window.shutdown()
-    window.close()
+    try:
+        for name, fn in planned:
+            if not step(name, fn):
+                break
+        window.shutdown()
+        window.close()
+    finally:
+        shutil.rmtree(tmp, ignore_errors=True)  # the workspace it saved and reopened
     ok = all(st["ok"] for st in steps) and len(steps) == len(planned) + 1
     line = {"selftest": "passed" if ok else "failed", "seconds": round(time.perf_counter() - t0, 2),
             "steps": steps}

@@ -19,6 +19,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import shutil
 import statistics
 import sys
 import tempfile
@@ -215,6 +216,7 @@ def main(argv: list[str] | None = None) -> int:
     print(json.dumps(summary, indent=1))
     if args.json:
         Path(args.json).write_text(json.dumps({"summary": summary, "cycles": rows}, indent=1))
+    shutil.rmtree(work, ignore_errors=True)  # the built folder and the saved workspace
     return 0
 
 

@@ -7,8 +7,10 @@ import subprocess
 import sys
 
 
-def test_selftest_passes_every_step_and_prints_one_json_line(tmp_path):
-    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path))
+def test_selftest_passes_every_step_prints_one_json_line_and_leaves_no_files(tmp_path):
+    temp = tmp_path / "temp"  # its own temporary folder, to see what is left in it
+    temp.mkdir()
+    env = dict(os.environ, QT_QPA_PLATFORM="offscreen", HOME=str(tmp_path), TMPDIR=str(temp))
     proc = subprocess.run([sys.executable, "-m", "latent_explorer.launcher", "selftest"],
                           capture_output=True, text=True, env=env, timeout=600)
     lines = [ln for ln in proc.stdout.splitlines() if ln.strip()]
@@ -20,3 +22,4 @@ def test_selftest_passes_every_step_and_prints_one_json_line(tmp_path):
     assert list(steps) == ["window", "train", "umap", "decode", "slider", "save_reopen"]
     assert steps["train"]["images"] == 1797 and steps["save_reopen"]["map"] == "umap"
     assert 0.0 <= steps["decode"]["confidence"] <= 1.0 and steps["slider"]["moved"] > 0
+    assert not [p.name for p in temp.iterdir() if p.name.startswith("lexp-selftest-")]
