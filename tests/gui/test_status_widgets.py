@@ -10,14 +10,20 @@ from latent_explorer.gui.widgets.status_widgets import QuietProgressBar
 from .helpers import EventCounter
 
 
-def test_a_per_mille_bar_repaints_when_its_percent_or_filled_pixels_change_not_at_every_value(qtbot):
+def shown_bar(qtbot, width: int) -> QuietProgressBar:
+    """A per-mille bar showing its percent, ``width`` pixels wide, on screen."""
     bar = QuietProgressBar()
     qtbot.addWidget(bar)
     bar.setRange(0, 1000)
     bar.setFormat("%p%")
-    bar.setFixedWidth(200)
+    bar.setFixedWidth(width)
     bar.show()
     qtbot.waitExposed(bar)
+    return bar
+
+
+def test_a_per_mille_bar_repaints_when_its_percent_or_filled_pixels_change_not_at_every_value(qtbot):
+    bar = shown_bar(qtbot, 200)
     QApplication.processEvents()
     paints = EventCounter(QEvent.Type.Paint)
     bar.installEventFilter(paints)
@@ -27,7 +33,7 @@ def test_a_per_mille_bar_repaints_when_its_percent_or_filled_pixels_change_not_a
             QApplication.processEvents()
     finally:
         bar.removeEventFilter(paints)
-    # 100 percents and 200 pixel widths change at most 300 times (a repaint per value: 1,000)
+    # 100 percents and 200 pixel widths change at most 300 times: 201 (a repaint per value: 1,000)
     assert 100 <= paints.seen <= 300
     assert bar.value() == 1000 and bar.text() == "100%"
     pixels = bar.grab().toImage()
@@ -36,13 +42,7 @@ def test_a_per_mille_bar_repaints_when_its_percent_or_filled_pixels_change_not_a
 
 
 def test_a_bar_half_way_repaints_at_the_next_percent_and_after_a_resize(qtbot):
-    bar = QuietProgressBar()
-    qtbot.addWidget(bar)
-    bar.setRange(0, 1000)
-    bar.setFormat("%p%")
-    bar.setFixedWidth(100)
-    bar.show()
-    qtbot.waitExposed(bar)
+    bar = shown_bar(qtbot, 100)
     paints = EventCounter(QEvent.Type.Paint)
     bar.installEventFilter(paints)
     try:
