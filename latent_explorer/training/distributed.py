@@ -96,11 +96,16 @@ def destroy() -> None:
 
 @contextmanager
 def process_group(device: str = "auto") -> Iterator[Ranks]:
-    """`init_from_env`, and the group destroyed however the block ends."""
-    try:
-        yield init_from_env(device)
-    finally:
-        destroy()
+    """`init_from_env`; when the block ends well, every process waits for the others at a
+    barrier and the group is destroyed together. Process 1 used to destroy its group while
+    process 0 was still saving: once in a full test run it aborted in gloo's teardown
+    ("terminate called without an active exception"). A process that fails leaves at once:
+    torchrun ends the others, which a collective teardown would only hang."""
+    ranks = init_from_env(device)
+    yield ranks
+    if ranks.distributed:
+        dist.barrier()
+    destroy()
 
 
 def shard(order: np.ndarray, ranks: Ranks) -> np.ndarray:
