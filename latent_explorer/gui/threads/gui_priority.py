@@ -29,8 +29,7 @@ class GuiPriority(QObject):
     def __init__(self, parent: QObject | None = None) -> None:
         super().__init__(parent)
         self._last = time.monotonic()
-        self._tasks = 0
-        self._on = False  # read by the workers (a QTimer is not theirs to ask)
+        self._tasks = 0  # also read by the workers (a QTimer is not theirs to ask)
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
         self.timer.timeout.connect(self._beat)
@@ -41,19 +40,17 @@ class GuiPriority(QObject):
     def task_started(self) -> None:
         self._tasks += 1
         self._beat()
-        if not self._on:
-            self._on = True
+        if self._tasks == 1:
             self.timer.start(BEAT_MS)
 
     def task_ended(self) -> None:
-        self._tasks = max(0, self._tasks - 1)
-        if not self._tasks and self._on:
-            self._on = False
+        self._tasks -= 1
+        if not self._tasks:
             self.timer.stop()
 
     def give_way(self) -> None:
         """In a worker thread: return once the GUI thread's beat is fresh, or it is blocked."""
-        if not self._on:
+        if not self._tasks:
             return
         late = time.monotonic() - self._last
         while LATE_S < late < GIVE_UP_S:

@@ -82,7 +82,6 @@ class TaskWorker(QObject):
         self.cancel_token = cancel
         self._abort = threading.Event()
         self._priority = gui_priority()
-        self._counted = False
         self._driver = _Driver(task, self._abort, self._give_way)
         queued = Qt.ConnectionType.QueuedConnection
         self._driver.progressed.connect(self._on_progressed, queued)
@@ -93,8 +92,7 @@ class TaskWorker(QObject):
         self._driver.finished.connect(self._on_thread_finished, queued)
 
     def start(self) -> None:
-        self._priority.task_started()
-        self._counted = True
+        self._priority.task_started()  # ended when the thread has finished: the two always pair
         self._driver.start()
 
     def _give_way(self) -> None:
@@ -149,9 +147,7 @@ class TaskWorker(QObject):
 
     @Slot()
     def _on_thread_finished(self) -> None:
-        if self._counted:
-            self._counted = False
-            self._priority.task_ended()
+        self._priority.task_ended()
         self.done.emit()
 
 
