@@ -26,13 +26,18 @@ def extended_report(ws: Workspace, maps: dict[str, np.ndarray] | None = None, se
     cfg = ws.model_config
     size = cfg.image_size if cfg is not None else ws.dataset.image_size
     channels = cfg.channels if cfg is not None else ws.dataset.channels
-    out = fit_part(lat, ws.train_idx, ws.val_idx, history, size, channels)
     r = ws.report
+    reference = None
+    if r.get("pca_recon_mse_train") is not None and r.get("pca_recon_mse_val") is not None:
+        reference = (r["pca_recon_mse_train"], r["pca_recon_mse_val"])
+    out = fit_part(lat, ws.train_idx, ws.val_idx, history, size, channels, reference,
+                   best_kept=ws.train_state is not None and ws.train_status in ("finished", "early-stopped"))
     if isinstance(out.get("psnr"), dict) and r.get("pca_recon_mse_val"):
         out["psnr"]["pca_val"] = round(float(psnr(r["pca_recon_mse_val"])), 2)
         out["psnr"]["pca_train"] = round(float(psnr(r["pca_recon_mse_train"])), 2)
         comparison = against_pca(r.get("recon_mse_val"), r["pca_recon_mse_val"], r.get("knn_accuracy"),
-                                 r.get("pca_knn_accuracy"), r.get("recon_mse_train"))
+                                 r.get("pca_knn_accuracy"), r.get("recon_mse_train"),
+                                 r.get("pca_recon_mse_train"))
         if comparison is not None:
             out["against_pca"] = comparison
     maps = dict(maps or {})

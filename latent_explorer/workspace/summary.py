@@ -28,7 +28,8 @@ def diagnostic_rows(ws: Workspace) -> list[tuple[str, str]]:
     if isinstance(r.get("psnr"), dict):
         p = r["psnr"]
         pca = f" (PCA of pixels {p['pca_val']} dB)" if p.get("pca_val") is not None else ""
-        rows.append(("PSNR", f"held-out {p.get('val')} dB{pca}, train {p.get('train')} dB · "
+        pca_train = f" (PCA {p['pca_train']} dB)" if p.get("pca_train") is not None else ""
+        rows.append(("PSNR", f"held-out {p.get('val')} dB{pca}, train {p.get('train')} dB{pca_train} · "
                              f"compression {r.get('compression_ratio', '?')}×"))
     against = r.get("against_pca")
     if isinstance(against, dict) and against.get("verdict"):

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from latent_explorer.analysis.report.diagnostics import (
-    compression_ratio, dimensions_by_kl, fit_verdict, kl_per_dimension, psnr,
+    against_pca, compression_ratio, dimensions_by_kl, fit_verdict, kl_per_dimension, psnr,
     trustworthiness_continuity,
 )
 from latent_explorer.analysis.latent.metrics import active_units
@@ -71,12 +71,38 @@ def test_verdicts_follow_the_gap_and_the_loss_curves():
     rising = _history([100, 60, 50, 45, 44.8, 44.7], [102, 62, 52, 54, 56, 58])
     assert fit_verdict(0.010, 0.011, rising)["verdict"] == "overfitting"
     assert "rose 12%" in fit_verdict(0.010, 0.011, rising)["reason"]
+    kept = fit_verdict(0.010, 0.011, rising, best_kept=True)  # the trainer kept epoch 3's weights
+    assert kept["verdict"] == "good fit" and "epoch 3" in kept["reason"]
+    assert "rose 12%" in kept["reason"] and "more epochs will not help" in kept["reason"]
     falling = _history([100, 80, 60, 50, 40, 30], [100, 80, 60, 50, 40, 30])
     assert fit_verdict(0.010, 0.010, falling)["verdict"] == "underfitting"
     alone = fit_verdict(0.010, 0.010)
     assert alone["verdict"] == "good fit" and "only the gap" in alone["reason"]
     with pytest.raises(UserError, match="finite"):
         fit_verdict(float("nan"), 0.01)
+
+
+def test_a_gap_pca_shows_on_the_same_split_is_not_called_memorising():
+    """400 photo crops, seed 2's split: the VAE's held-out error is 52 % above its training
+    error, PCA of the pixels' 33 % — the held-out images are harder, not memorised."""
+    flat = _history([100, 60, 50, 49.5, 49.4, 49.3], [102, 62, 52, 51.6, 51.5, 51.5])
+    alone = fit_verdict(0.00573, 0.00872, flat)
+    assert alone["verdict"] == "overfitting"
+    judged = fit_verdict(0.00573, 0.00872, flat, reference=(0.00719, 0.00955))
+    assert judged["verdict"] == "good fit" and judged["reference_gap"] == pytest.approx(0.328, abs=0.001)
+    assert "+52%" in judged["reason"] and "PCA of the pixels on the same split +33%" in judged["reason"]
+    assert "harder" in judged["reason"]
+    memorised = fit_verdict(0.00573, 0.0105, flat, reference=(0.00719, 0.00760))
+    assert memorised["verdict"] == "overfitting" and "beyond PCA's gap" in memorised["reason"]
+
+
+def test_the_advice_against_pca_blames_memorising_only_beyond_pcas_own_gap():
+    # no better than PCA, train 2 dB above held-out; PCA's own gap on the split 1.5 dB
+    harder_split = against_pca(0.0100, 0.0095, model_train_mse=0.0063, pca_train_mse=0.0067)
+    assert not harder_split["better"] and "more epochs" in harder_split["verdict"]
+    memorised = against_pca(0.0100, 0.0095, model_train_mse=0.0063, pca_train_mse=0.0093)
+    assert "augmentation on or more images" in memorised["verdict"]
+    assert "augmentation" in against_pca(0.0100, 0.0095, model_train_mse=0.0063)["verdict"]
 
 
 def test_psnr_and_compression_ratio():

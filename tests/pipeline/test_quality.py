@@ -73,8 +73,11 @@ def test_a_photo_folder_with_the_defaults_beats_pca_generalises_and_samples_like
               f"samples {q['ratio']}x, black {q['black']} (held-out {q['black_held_out']}), {r['train_seconds']} s")
         assert p["val"] > p["pca_val"]  # held-out PSNR over PCA of the same width, each seed
         # not by memorising: 1,600 photos reach the target's 1 dB (0.52); 400 leave 0.23 and 1.13
-        # dB here, where a plain autoencoder without augmentation left 5 dB
+        # dB here, where a plain autoencoder without augmentation left 5 dB. PCA's own gap on these
+        # splits is 0.32 and 0.95 dB: beyond it the model adds -0.09 and 0.18 dB
         assert p["train"] - p["val"] <= 1.5
+        assert (p["train"] - p["val"]) - (p["pca_train"] - p["pca_val"]) <= 1.0
+        assert r["fit_verdict"]["verdict"] != "overfitting", r["fit_verdict"]["reason"]
         assert q["prior"] == "density" and q["ratio"] <= 2.0
     gain = np.mean([r["psnr"]["val"] - r["psnr"]["pca_val"] for r in reports])
     assert gain >= 0.5  # +1.07 and +0.60 dB

@@ -24,12 +24,15 @@ def _round(v, digits: int = 4):
     return None if v is None else round(float(v), digits)
 
 
-def fit_part(latents, train_idx, val_idx, history, image_size, channels) -> dict[str, Any]:
+def fit_part(latents, train_idx, val_idx, history, image_size, channels, reference=None,
+             best_kept: bool = False) -> dict[str, Any]:
+    """``reference``: PCA of the pixels' (training, held-out) errors on the same split;
+    ``best_kept``: the latents are the best epoch's model's (as `Trainer` keeps it)."""
     out: dict[str, Any] = {}
     err = None if latents is None else latents.recon_error
     if err is not None and len(err) and len(train_idx) and len(val_idx):
         tr, va = float(err[train_idx].mean()), float(err[val_idx].mean())
-        out["fit_verdict"] = fit_verdict(tr, va, history)
+        out["fit_verdict"] = fit_verdict(tr, va, history, reference, best_kept)
         out["psnr"] = {"train": _round(psnr(tr), 2), "val": _round(psnr(va), 2)}
     if latents is not None and image_size and channels:
         out["compression_ratio"] = _round(compression_ratio(image_size, channels, latents.mean.shape[1]), 2)
