@@ -22,11 +22,12 @@ from benchmarks.common import row  # noqa: E402
 TARGETS = {"shape": 0.6, "scale": 0.6, "x": 0.6}  # shape 5-NN accuracy (chance 1/3), linear R²
 
 
-# (arch, loss, epochs): the broadcast net keeps learning the object long after the conv net stops
-CONFIGS = (("broadcast", "focus", 300), ("conv", "mse", 50), ("conv", "focus", 50))
+# (arch, loss, epochs, lr): demo:scenes' recipe (pipeline.recipes), then the conv net as every other
+# source trains it: the broadcast net keeps learning the object long after the conv net stops
+CONFIGS = (("broadcast", "focus", 150, 4e-3), ("conv", "mse", 50, 1e-3), ("conv", "focus", 50, 1e-3))
 
 
-def train_scenes(n: int, epochs: int, loss: str, seed: int = 0, arch: str = "conv") -> dict:
+def train_scenes(n: int, epochs: int, loss: str, seed: int = 0, arch: str = "conv", lr: float = 1e-3) -> dict:
     import torch
 
     from latent_explorer.data.demos import scenes
@@ -37,10 +38,10 @@ def train_scenes(n: int, epochs: int, loss: str, seed: int = 0, arch: str = "con
     dataset = scenes(32, n=n, seed=seed)
     t0 = time.perf_counter()
     ws = run_task(train_dataset(dataset, TrainOptions(seed=seed, threads=1, epochs=epochs, loss=loss,
-                                                                  arch=arch)))
+                                                      arch=arch, lr=lr)))
     r = ws.report
     return {
-        "arch": arch, "loss": loss, "n": n, "epochs": r["epochs_run"], "seconds": round(time.perf_counter() - t0, 1),
+        "arch": arch, "loss": loss, "lr": lr, "n": n, "epochs": r["epochs_run"], "seconds": round(time.perf_counter() - t0, 1),
         "shape_knn": r["knn_accuracy"], "pca_shape_knn": r["pca_knn_accuracy"],
         "r2": r["attribute_r2"], "pca_r2": r["pca_attribute_r2"],
         "recon_mse_val": r["recon_mse_val"], "pca_recon_mse_val": r["pca_recon_mse_val"],
@@ -56,14 +57,14 @@ def figure_scenes(workdir, quick: bool) -> dict:
     from concurrent.futures import ProcessPoolExecutor
 
     n = 1000 if quick else 3000
-    jobs = [(n, 10 if quick else epochs, loss, 0, arch) for arch, loss, epochs in CONFIGS]
+    jobs = [(n, 10 if quick else epochs, loss, 0, arch, lr) for arch, loss, epochs, lr in CONFIGS]
     # one thread each, side by side: the longest (broadcast) on one core, the two conv runs on the other
     with ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("spawn")) as pool:
         done = list(pool.map(_train_job, jobs))
     raw = {f"{m['arch']}_{m['loss']}": m for m in done}
     rows = []
     for name, m in raw.items():
-        what = f"demo:scenes ({n:,}, {m['epochs']} epochs, {m['arch']} net, loss {m['loss']})"
+        what = f"demo:scenes ({n:,}, {m['epochs']} epochs, {m['arch']} net, loss {m['loss']}, lr {m['lr']:g})"
         values = {"shape": (m["shape_knn"], m["pca_shape_knn"]),
                   "scale": (m["r2"]["scale"], m["pca_r2"]["scale"]),
                   "x": (m["r2"]["x"], m["pca_r2"]["x"])}

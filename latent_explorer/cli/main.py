@@ -21,24 +21,26 @@ from latent_explorer.errors import UserError
 def _add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--model", default="vae", choices=["ae", "vae", "beta-vae"])
     p.add_argument("--latent-dim", type=int, default=16, metavar="N")
-    p.add_argument("--epochs", type=int, default=None, metavar="N", help="default: about 5,000 steps")
+    p.add_argument("--epochs", type=int, default=None, metavar="N", help="default: about 2,500 optimiser steps (10–200 epochs), 150 for demo:scenes")
     p.add_argument("--image-size", type=int, default=None, metavar="N",
                    help="pixels (16–128); default 32 for folders, native for demos")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--beta", type=float, default=None, help="KL weight (default 1; 4 for beta-vae)")
     p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=1e-3)
+    p.add_argument("--lr", type=float, default=None,
+                   help="Adam's learning rate (default 1e-3; 4e-3 for demo:scenes)")
     p.add_argument("--color", default="auto", choices=["auto", "grey", "rgb"])
     p.add_argument("--device", default="auto",
                    help="auto, cpu, cuda, cuda:1, mps (under torchrun: cuda, each process on its own GPU)")
     p.add_argument("--augment", default="auto", choices=["auto", "off", "shift", "flip+shift"],
                    help="mirror and shift training images (auto: on for folders, off for the demos)")
     p.add_argument("--weight-decay", type=float, default=0.0, metavar="W", help="AdamW weight decay (default 0)")
-    p.add_argument("--loss", default="mse", choices=["mse", "focus"],
-                   help="reconstruction loss: mse (default) or focus (pixels that stand out from their "
-                        "background weigh more: small objects, texture)")
-    p.add_argument("--arch", default="conv", choices=["conv", "resnet", "broadcast"],
-                   help="network: conv (default: strided convolutions), resnet (GroupNorm + SiLU residual "
+    p.add_argument("--loss", default="auto", choices=["auto", "mse", "focus"],
+                   help="reconstruction loss: mse or focus (pixels that stand out from their background "
+                        "weigh more: small objects, texture); auto: mse, focus for demo:scenes")
+    p.add_argument("--arch", default="auto", choices=["auto", "conv", "resnet", "broadcast"],
+                   help="network (auto: conv, broadcast for demo:scenes): conv (strided convolutions), "
+                        "resnet (GroupNorm + SiLU residual "
                         "blocks, upsample + conv decoder; slower a step) or broadcast (a spatial broadcast "
                         "decoder: an object's place gets its own latent direction; slower still)")
     p.add_argument("--threads", type=int, default=None, metavar="N",

@@ -14,6 +14,7 @@ from latent_explorer.workspace.report import extended_report
 from latent_explorer.data.dataset import Dataset
 from latent_explorer.data.sources import open_source
 from latent_explorer.errors import UserError
+from latent_explorer.pipeline.recipes import AUTO, DEFAULT, recipe_for
 from latent_explorer.pipeline.torchscript import is_external, load_external_model
 from latent_explorer.models.config import ModelConfig
 from latent_explorer.models.registry import build_model
@@ -23,7 +24,7 @@ from latent_explorer.training.checkpoint import numpy_to_state
 from latent_explorer.training.device import usable_device
 from latent_explorer.training.distributed import Ranks
 from latent_explorer.training.split import make_split
-from latent_explorer.training.trainer import Trainer, validate_schedule
+from latent_explorer.training.trainer import Trainer, auto_epochs, validate_schedule
 from latent_explorer.workspace.session_file import Workspace
 
 MODEL_ALIASES = {"ae": "ae", "vae": "vae", "beta-vae": "beta-vae", "betavae": "beta-vae"}
@@ -37,11 +38,11 @@ class TrainOptions:
     epochs: int | None = None
     seed: int = 0
     batch_size: int = 64
-    lr: float = 1e-3
+    lr: float | None = None  # None: the source's recipe (pipeline.recipes): 1e-3 but for demo:scenes
     beta: float | None = None  # default 1 for a VAE, 4 for a β-VAE
     recon_sigma: float = 0.05
-    loss: str = "mse"  # models.losses.LOSSES: the reconstruction loss
-    arch: str = "conv"  # models.config.ARCHS: plain strided convs, or residual blocks
+    loss: str = AUTO  # models.losses.LOSSES, or auto: the source's recipe (mse but for demo:scenes)
+    arch: str = AUTO  # models.config.ARCHS, or auto: the source's recipe (conv but for demo:scenes)
     width: int | None = None
     color: str = "auto"
     val_fraction: float = 0.2
@@ -61,10 +62,10 @@ class TrainOptions:
             beta=self.beta or 1.0,
             recon_sigma=self.recon_sigma,
             width=self.width or 32,
-            loss=self.loss,
-            arch=self.arch,
+            loss=DEFAULT.loss if self.loss == AUTO else self.loss,
+            arch=DEFAULT.arch if self.arch == AUTO else self.arch,
         ).validate()
-        validate_schedule(self.epochs, self.batch_size, self.lr)
+        validate_schedule(self.epochs, self.batch_size, DEFAULT.lr if self.lr is None else self.lr)
         resolve_augment(self.augment, None, 32)
         if not 0 <= self.weight_decay < 1:
             raise UserError(f"weight decay must be in [0, 1), got {self.weight_decay}")
@@ -72,38 +73,53 @@ class TrainOptions:
             raise UserError(f"colour must be auto, grey or rgb, got '{self.color}'")
         return self
 
+    def resolved(self, dataset: Dataset, n_train: int | None = None) -> "TrainOptions":
+        """These options with every "auto" of the network, loss, learning rate and epochs
+        replaced by what ``dataset``'s source gets (`pipeline.recipes`); ``n_train``: the training
+        split's size (else the share ``val_fraction`` leaves). A workspace stores these, so it
+        says what it was trained with and resumes with the same."""
+        recipe = recipe_for(dataset.source)
+        if n_train is None:
+            n_train = len(dataset) - round(len(dataset) * self.val_fraction)
+        return replace(
+            self,
+            arch=recipe.arch if self.arch == AUTO else self.arch,
+            loss=recipe.loss if self.loss == AUTO else self.loss,
+            lr=recipe.lr if self.lr is None else self.lr,
+            epochs=auto_epochs(n_train, self.batch_size, recipe.steps) if self.epochs is None else self.epochs,
+        )
+
     def model_config(self, dataset: Dataset) -> ModelConfig:
-        kind = MODEL_ALIASES.get(self.model.lower())
+        o = self.resolved(dataset)
+        kind = MODEL_ALIASES.get(o.model.lower())
         if kind is None:
-            raise UserError(f"unknown model '{self.model}': choose ae, vae or beta-vae")
-        beta = self.beta if self.beta is not None else (4.0 if kind == "beta-vae" else 1.0)
-        size = dataset.image_size or 32
-        width = self.width or default_width(len(dataset))
+            raise UserError(f"unknown model '{o.model}': choose ae, vae or beta-vae")
+        beta = o.beta if o.beta is not None else (4.0 if kind == "beta-vae" else 1.0)
         return ModelConfig(
             kind=kind,
-            latent_dim=self.latent_dim,
-            image_size=size,
+            latent_dim=o.latent_dim,
+            image_size=dataset.image_size or 32,
             channels=dataset.channels or 1,
             beta=beta,
-            recon_sigma=self.recon_sigma,
-            width=width,
-            loss=self.loss,
-            arch=self.arch,
+            recon_sigma=o.recon_sigma,
+            width=o.width or default_width(len(dataset)),
+            loss=o.loss,
+            arch=o.arch,
         ).validate()
 
     def trainer(self, config: ModelConfig, dataset: Dataset, ranks: Ranks | None = None) -> Trainer:
-        kind = dataset.source.get("kind")
+        o = self.resolved(dataset)
         return Trainer(
             config,
-            epochs=self.epochs,
-            batch_size=self.batch_size,
-            lr=self.lr,
-            seed=self.seed,
-            device=self.device,
-            patience=self.patience,
-            threads=self.threads,
-            augment=resolve_augment(self.augment, kind, config.image_size),
-            weight_decay=self.weight_decay,
+            epochs=o.epochs,
+            batch_size=o.batch_size,
+            lr=o.lr,
+            seed=o.seed,
+            device=o.device,
+            patience=o.patience,
+            threads=o.threads,
+            augment=resolve_augment(o.augment, dataset.source.get("kind"), config.image_size),
+            weight_decay=o.weight_decay,
             ranks=ranks,
         )
 
@@ -206,6 +222,7 @@ def train_dataset(
     cancel = cancel or CancelToken()
     labels = dataset.labels
     train_idx, val_idx = make_split(len(dataset), labels, options.val_fraction, options.seed)
+    options = options.resolved(dataset, len(train_idx))
     ws = Workspace(dataset=dataset, train_idx=train_idx, val_idx=val_idx, train_params=asdict(options))
     if not dataset.has_images:
         ws.train_status, ws.train_message = "no-model", "precomputed embeddings: nothing to train"

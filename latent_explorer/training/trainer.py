@@ -24,10 +24,10 @@ from latent_explorer.training.distributed import (
 from latent_explorer.training.state import EpochReport, TrainResult, TrainState
 
 
-def auto_epochs(n_train: int, batch_size: int) -> int:
-    """About 2,500 optimiser steps, between 10 and 200 epochs (early stopping may end sooner)."""
-    steps = max(1, math.ceil(n_train / batch_size))
-    return int(min(200, max(10, round(2500 / steps))))
+def auto_epochs(n_train: int, batch_size: int, steps: int = 2500) -> int:
+    """About ``steps`` optimiser steps, between 10 and 200 epochs (early stopping may end sooner)."""
+    per_epoch = max(1, math.ceil(n_train / batch_size))
+    return int(min(200, max(10, round(steps / per_epoch))))
 
 
 def validate_schedule(epochs: int | None, batch_size: int, lr: float) -> None:

@@ -151,3 +151,29 @@ def test_a_workspace_whose_entries_disagree_is_refused_clearly(tmp_path, saved_d
     save_container(tmp_path / "bad2.lexp", c)
     with pytest.raises(WorkspaceError, match="latents.mean"):
         load_workspace(tmp_path / "bad2.lexp")
+
+
+def test_auto_options_follow_the_source_and_the_workspace_keeps_what_was_used(tmp_path):
+    """demo:scenes, the demo of small objects, trains the broadcast net with the focus loss at 4e-3
+    for 5,700 steps (150 epochs of 3,000 scenes); other sources the conv net with squared error at 1e-3; what the user sets wins,
+    and a saved workspace resumes with the same network, loss and rate."""
+    scenes = run_task(train_source("demo:scenes?n=100&seed=0", TrainOptions(epochs=1, threads=1, latent_dim=4)))
+    assert (scenes.model_config.arch, scenes.model_config.loss) == ("broadcast", "focus")
+    assert scenes.train_params["lr"] == 4e-3 and scenes.train_params["arch"] == "broadcast"
+    from latent_explorer.data.demos import scenes as make_scenes
+
+    assert TrainOptions().resolved(make_scenes(32, n=3000)).epochs == 150
+    assert TrainOptions().resolved(make_scenes(32, n=6000)).epochs == 76
+    assert TrainOptions(arch="conv").resolved(scenes.dataset).arch == "conv"
+    mine = run_task(train_source("demo:scenes?n=100&seed=0",
+                                 TrainOptions(epochs=1, threads=1, latent_dim=4, arch="conv", loss="mse", lr=2e-3)))
+    assert (mine.model_config.arch, mine.model_config.loss, mine.train_params["lr"]) == ("conv", "mse", 2e-3)
+    save_workspace(tmp_path / "s.lexp", scenes)
+    reopened = load_workspace(tmp_path / "s.lexp")
+    resumed = run_task(continue_training(reopened, run_task(reload_source(reopened.dataset.source)),
+                                         extra_epochs=1, threads=1))
+    assert resumed.train_state.epoch == 2 and resumed.train_params["lr"] == 4e-3
+    assert resumed.train_params["loss"] == "focus"
+    sprites = run_task(train_source("demo:sprites?n=100&seed=0", TrainOptions(epochs=1, threads=1, latent_dim=4)))
+    assert (sprites.model_config.arch, sprites.model_config.loss, sprites.train_params["lr"]) == ("conv", "mse", 1e-3)
+    assert sprites.train_params["epochs"] == 1 and TrainOptions().resolved(sprites.dataset).epochs == 200

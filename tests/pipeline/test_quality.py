@@ -49,6 +49,31 @@ def test_sprites_latent_holds_position_and_scale():
     assert r["attribute_r2_knn"]["x"] >= 0.95 and r["attribute_r2_knn"]["y"] >= 0.95
 
 
+def _scenes_report(seed: int) -> dict:
+    from latent_explorer.data.demos import scenes
+
+    # demo:scenes' own recipe (broadcast net, focus loss, 4e-3), a third of its 5,700 steps
+    options = TrainOptions(seed=seed, threads=1, epochs=50)
+    return run_task(train_dataset(scenes(32, n=3000, seed=0), options)).report
+
+
+def test_scenes_latent_reads_the_small_objects_place_and_size():
+    """Issue #15's scenes: the conv net with squared error reads the object's x with R² 0.12 and
+    its size with 0.06 (PCA of the pixels 0.72 and 0.09). The demo's recipe reads both after a
+    third of its steps (measured: x 0.99, size 0.82 and 0.85, shape 5-NN 0.50 and 0.55, 145 s
+    each); the whole recipe, 150 epochs here, reads the shape too (0.62 on two seeds), which the
+    benchmark `scenes` measures: 8–10 minutes a seed is too long for the suite."""
+    reports = reports_side_by_side(_scenes_report, [0, 1])
+    for r in reports:
+        r2, pca = r["attribute_r2"], r["pca_attribute_r2"]
+        print(f"scenes: x R² {r2['x']:.2f} (PCA {pca['x']:.2f}), size {r2['scale']:.2f} (PCA {pca['scale']:.2f}), "
+              f"shape 5-NN {r['knn_accuracy']:.3f} (PCA {r['pca_knn_accuracy']:.3f}), {r['train_seconds']} s")
+        assert r2["x"] >= 0.9 and r2["x"] >= pca["x"] + 0.15
+        assert r2["scale"] >= 0.6 and r2["scale"] >= pca["scale"] + 0.4
+        assert r["knn_accuracy"] >= r["pca_knn_accuracy"] + 0.05
+        assert r["recon_mse_val"] < r["pca_recon_mse_val"]
+
+
 def test_real_photographs_latent_is_not_worse_than_pca(tmp_path):
     root = build_photo_folder(tmp_path / "photos", per_class=100)
     reports = reports_side_by_side(_folder_report, [(str(root), seed) for seed in range(3)])
