@@ -89,11 +89,12 @@ PROFILED = {
               "after 50 epochs) yet encodes the object's place and size in a tangle (x R² 0.12, size 0.06): "
               "the squared error of a few object pixels is small beside the room's. The focus loss weighs "
               "those pixels more, and the spatial broadcast decoder (`--arch broadcast`) gives the object's "
-              "place its own directions; together, trained long, they read the object: x R² 0.95–0.97 over "
-              "three seeds after 50 epochs, 0.99 after 100 and 200; size 0.46–0.66 after 50, 0.83–0.84 "
-              "after 100, 0.87–0.90 after 200, 0.88–0.93 after 300; shape 5-NN 0.37–0.43, 0.50–0.51, "
-              "0.56–0.59, 0.61–0.69 (2026-12-06, 3,000 scenes): after 300 epochs every target is met in "
-              "all three seeds tried (shape 0.605, 0.652, 0.688; PCA of the pixels 0.33–0.39).",
+              "place its own directions; together, trained long, they read the object. At 1e-3 over three "
+              "seeds: size 0.46–0.66 after 50 epochs, 0.83–0.84 after 100, 0.88–0.93 after 300; shape 5-NN "
+              "0.37–0.43, 0.50–0.51, 0.61–0.69. At 4e-3 a third of the epochs do: shape 0.60–0.64 after 100 "
+              "(three seeds), 0.62 after 150 (two), size 0.87–0.90, x 0.99–1.00. `demo:scenes` trains that "
+              "way when its options are left on auto (`pipeline/recipes.py`); the conv rows are what every "
+              "other source trains.",
     "photos_samples": "Before 2026-12-06 (third session) the report judged 500 samples against the 1,280 "
                       "training images: the plug-in Fréchet distance grows as its sample shrinks, and the "
                       "same density's 500 samples read 1.6–2.7× the reference over five seeds (2,000 read "

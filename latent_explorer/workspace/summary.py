@@ -15,9 +15,14 @@ def diagnostic_rows(ws: Workspace) -> list[tuple[str, str]]:
     rows = [("Images", f"{r.get('n_images', len(ws.dataset)):,} ({r.get('n_skipped', 0)} skipped)")]
     if ws.model_config is not None:
         c = ws.model_config
-        rows.append(("Model", f"{c.kind}, {c.latent_dim}-d latents, {c.image_size}px"))
+        net = f", {c.arch} net, {c.loss} loss" if getattr(c, "arch", None) and getattr(c, "loss", None) else ""
+        rows.append(("Model", f"{c.kind}, {c.latent_dim}-d latents, {c.image_size}px{net}"))
     if ws.train_state is not None:
-        rows.append(("Training", f"{ws.train_state.epoch} epochs, {ws.train_state.seconds:.1f} s — {ws.train_status}"))
+        lr = ws.train_params.get("lr") if isinstance(ws.train_params, dict) else None
+        rate = f" at learning rate {lr:g}" if isinstance(lr, (int, float)) else ""
+        n = ws.train_state.epoch
+        rows.append(("Training", f"{n} epoch{'' if n == 1 else 's'}{rate}, {ws.train_state.seconds:.1f} s — "
+                                 f"{ws.train_status}"))
     if "knn_accuracy" in r:
         rows.append(("5-NN accuracy", f"{num('knn_accuracy')} (PCA of pixels {num('pca_knn_accuracy')})"))
     if "recon_mse_val" in r:

@@ -160,6 +160,11 @@ def test_auto_options_follow_the_source_and_the_workspace_keeps_what_was_used(tm
     scenes = run_task(train_source("demo:scenes?n=100&seed=0", TrainOptions(epochs=1, threads=1, latent_dim=4)))
     assert (scenes.model_config.arch, scenes.model_config.loss) == ("broadcast", "focus")
     assert scenes.train_params["lr"] == 4e-3 and scenes.train_params["arch"] == "broadcast"
+    from latent_explorer.workspace.summary import diagnostic_rows
+
+    rows = dict(diagnostic_rows(scenes))  # the Model dock says what auto chose
+    assert rows["Model"].endswith("32px, broadcast net, focus loss")
+    assert rows["Training"].startswith("1 epoch at learning rate 0.004")
     from latent_explorer.data.demos import scenes as make_scenes
 
     assert TrainOptions().resolved(make_scenes(32, n=3000)).epochs == 150
