@@ -215,6 +215,9 @@ def test_opening_a_workspace_shows_the_source_and_model_it_was_trained_with(wind
     panel.set_source("demo:sprites")
     panel.model_kind.setCurrentIndex(panel.model_kind.findData("ae"))
     panel.latent_dim.setValue(7)
+    panel.network.setCurrentIndex(panel.network.findData("broadcast"))
+    panel.loss.setCurrentIndex(panel.loss.findData("focus"))
+    assert (panel.options()["arch"], panel.options()["loss"]) == ("broadcast", "focus")
     with qtbot.waitSignal(window.runner.stopped, timeout=LONG):
         window.open_workspace(saved_digits_workspace)
     cfg = window.session.workspace.model_config
@@ -222,6 +225,10 @@ def test_opening_a_workspace_shows_the_source_and_model_it_was_trained_with(wind
     assert panel.model_kind.currentData() == cfg.kind == "vae"
     assert panel.latent_dim.value() == cfg.latent_dim == 16
     assert panel.image_size.currentText() == str(cfg.image_size)
+    # trained with what auto gives digits (conv net, squared error): the panel says auto again
+    assert (cfg.arch, cfg.loss) == ("conv", "mse")
+    assert (panel.options()["arch"], panel.options()["loss"]) == ("auto", "auto")
+    assert panel.network.currentText() == "auto" and panel.loss.currentText() == "auto"
 
 
 def test_after_stop_the_progress_shows_how_far_the_plan_got(window, qtbot):
@@ -286,5 +293,7 @@ def test_a_64px_reconstruction_strip_keeps_every_button_of_the_model_dock_in_vie
     for button in (panel.open_folder_button, panel.resume_button, panel.stop_button, panel.train_button):
         right = button.mapTo(view, button.rect().topRight()).x()
         assert right <= view.width(), button.text()
+    for combo in (panel.network, panel.loss):
+        assert combo.mapTo(view, combo.rect().topRight()).x() <= view.width(), combo.currentText()
     strip = panel.strip.pixmap()
     assert strip.width() <= view.width() and strip.height() >= 2 * 32  # both rows, each at least 32 px
