@@ -159,6 +159,9 @@ def finish_workspace(ws: Workspace, dataset: Dataset) -> Workspace:
     ws.report = build_report(dataset, ws.latents, ws.train_idx, ws.val_idx, seed)
     ws.report.update(
         model=None if ws.model_config is None else ws.model_config.kind,
+        network=getattr(ws.model_config, "arch", None),
+        recon_loss=getattr(ws.model_config, "loss", None),
+        learning_rate=ws.train_params.get("lr"),
         epochs_run=0 if ws.train_state is None else ws.train_state.epoch,
         train_seconds=0.0 if ws.train_state is None else round(ws.train_state.seconds, 3),
         train_status=ws.train_status,
@@ -274,7 +277,9 @@ def summary_line(report: dict[str, Any]) -> str:
 
     parts = [
         f"{report.get('n_images')} images ({report.get('n_skipped')} skipped)",
-        f"model {report.get('model')} {report.get('latent_dim')}-d",
+        f"model {report.get('model')} {report.get('latent_dim')}-d"
+        + (f" ({report['network']} net, {report['recon_loss']} loss, lr {report['learning_rate']:g})"
+           if report.get("network") and report.get("recon_loss") and report.get("learning_rate") else ""),
         f"{report.get('epochs_run')} epochs in {f(report.get('train_seconds'))} s",
         f"kNN acc {f(report.get('knn_accuracy'))} (PCA {f(report.get('pca_knn_accuracy'))})",
         f"val MSE {f(report.get('recon_mse_val'))}",

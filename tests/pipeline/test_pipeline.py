@@ -5,7 +5,9 @@ import pytest
 from latent_explorer.analysis.latent.latents import decode_latents, encode_dataset, reconstruct
 from latent_explorer.data.sources import reload_source
 from latent_explorer.errors import UserError
-from latent_explorer.pipeline.train import TrainOptions, continue_training, load_model, train_source
+from latent_explorer.pipeline.train import (
+    TrainOptions, continue_training, load_model, summary_line, train_source,
+)
 from latent_explorer.infra.tasks import CancelToken, Progress, run_task
 from latent_explorer.workspace.session_file import load_workspace, save_workspace
 
@@ -165,6 +167,7 @@ def test_auto_options_follow_the_source_and_the_workspace_keeps_what_was_used(tm
     rows = dict(diagnostic_rows(scenes))  # the Model dock says what auto chose
     assert rows["Model"].endswith("32px, broadcast net, focus loss")
     assert rows["Training"].startswith("1 epoch at learning rate 0.004")
+    assert "model vae 4-d (broadcast net, focus loss, lr 0.004)" in summary_line(scenes.report)  # the CLI's
     from latent_explorer.data.demos import scenes as make_scenes
 
     assert TrainOptions().resolved(make_scenes(32, n=3000)).epochs == 150
