@@ -268,7 +268,7 @@ def stall_child(epochs: int, source: str, beat_file: Path, out: Path) -> None:
     window.session.training_progress.connect(lambda p: progress.append((time.perf_counter(), p.message)))
     panel = window.model_panel
     panel.set_source(source)
-    panel.epochs.setValue(epochs)
+    panel.form.epochs.setValue(epochs)
     # as the app starts (gui.app.main): the background warm-up imports torch, compiles the map's
     # kernels and UMAP's; a person clicks Train after it, as here
     from latent_explorer.gui.app import start_warm_up

@@ -50,7 +50,7 @@ def figure_first_look(workdir, quick: bool) -> dict:
 
     frames: list[float] = []
     window.session.map_partial.connect(lambda _p: frames.append(time.perf_counter()))
-    window.model_panel.epochs.setValue(epochs)
+    window.model_panel.form.epochs.setValue(epochs)
     every = live.LIVE_EVERY
     times: dict[bool, list[float]] = {True: [], False: []}
     first_frames: list[float] = []

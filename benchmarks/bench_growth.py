@@ -82,7 +82,7 @@ def _first_map(root: Path, size: int, work: Path) -> dict:
     warming = start_warm_up(window)
     loop_until(lambda: not warming.is_alive(), 600)
     panel = window.model_panel
-    panel.image_size.setCurrentIndex(panel.image_size.findText(str(size)))
+    panel.form.image_size.setCurrentIndex(panel.form.image_size.findText(str(size)))
 
     def run() -> dict:
         window.files.open_folder(str(root))

@@ -166,11 +166,11 @@ def _start_demo(window: MainWindow, args: argparse.Namespace) -> None:
     window.model_panel.set_source(args.source)
     panel = window.model_panel
     if args.epochs is not None:
-        panel.epochs.setValue(args.epochs)
+        panel.form.epochs.setValue(args.epochs)
     if args.latent_dim is not None:
-        panel.latent_dim.setValue(args.latent_dim)
+        panel.form.latent_dim.setValue(args.latent_dim)
     if args.model is not None:
-        panel.model_kind.setCurrentIndex(panel.model_kind.findData(args.model))
+        panel.form.model_kind.setCurrentIndex(panel.form.model_kind.findData(args.model))
     if args.screenshot:  # unattended: errors go to stderr and the app quits, nothing asks
         window.ask_before_discarding = False
         def report(title: str, text: str, details: str | None = None) -> None:

@@ -18,8 +18,8 @@ LONG = 120_000  # ms: generous limits for a loaded 2-core machine; the waits end
 def set_options(window, latent=4, epochs=2):
     panel = window.model_panel
     panel.set_source("demo:digits")
-    panel.latent_dim.setValue(latent)
-    panel.epochs.setValue(epochs)
+    panel.form.latent_dim.setValue(latent)
+    panel.form.epochs.setValue(epochs)
 
 
 def hover(widget, pos):

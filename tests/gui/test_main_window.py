@@ -133,7 +133,7 @@ def test_stop_cancels_promptly_and_keeps_the_ui_usable(window, qtbot):
     assert ws.train_status == "cancelled" and seen <= ws.train_state.epoch <= seen + 1
     assert len(epochs) <= seen + 1  # training stopped within the epoch it was in
     assert window.map_view.point_count() == 1797  # what was trained is kept and mapped
-    assert panel.train_button.isEnabled() and panel.latent_dim.isEnabled()
+    assert panel.train_button.isEnabled() and panel.form.latent_dim.isEnabled()
     assert window.runner.running_threads() == 0
     s.select(3)
     assert window.preview.index == 3

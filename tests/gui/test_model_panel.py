@@ -69,9 +69,9 @@ def test_resume_trains_more_epochs_and_continues_the_loss_history(window, qtbot)
     assert not panel.resume_button.isEnabled() and "no model yet" in panel.resume_button.toolTip()
     train(window, qtbot, epochs=1)
     assert panel.loss_plot.epochs() == [1] and panel.resume_button.isEnabled()
-    panel.epochs.setValue(0)  # auto: the plan is done, so there is nothing to resume
+    panel.form.epochs.setValue(0)  # auto: the plan is done, so there is nothing to resume
     assert not panel.resume_button.isEnabled() and "set Epochs" in panel.resume_button.toolTip()
-    panel.epochs.setValue(1)
+    panel.form.epochs.setValue(1)
     assert panel.resume_button.isEnabled() and "1 more epochs" in panel.resume_button.toolTip()
 
     old_map, old_ws = s.map.copy(), s.workspace
@@ -213,22 +213,22 @@ def test_a_pickle_or_a_wrong_shape_is_refused_with_one_clear_message(window, qtb
 def test_opening_a_workspace_shows_the_source_and_model_it_was_trained_with(window, qtbot, saved_digits_workspace):
     panel = window.model_panel
     panel.set_source("demo:sprites")
-    panel.model_kind.setCurrentIndex(panel.model_kind.findData("ae"))
-    panel.latent_dim.setValue(7)
-    panel.network.setCurrentIndex(panel.network.findData("broadcast"))
-    panel.loss.setCurrentIndex(panel.loss.findData("focus"))
+    panel.form.model_kind.setCurrentIndex(panel.form.model_kind.findData("ae"))
+    panel.form.latent_dim.setValue(7)
+    panel.form.network.setCurrentIndex(panel.form.network.findData("broadcast"))
+    panel.form.loss.setCurrentIndex(panel.form.loss.findData("focus"))
     assert (panel.options()["arch"], panel.options()["loss"]) == ("broadcast", "focus")
     with qtbot.waitSignal(window.runner.stopped, timeout=LONG):
         window.open_workspace(saved_digits_workspace)
     cfg = window.session.workspace.model_config
     assert panel.source_spec() == "demo:digits" and panel.source.currentText().startswith("Digits")
-    assert panel.model_kind.currentData() == cfg.kind == "vae"
-    assert panel.latent_dim.value() == cfg.latent_dim == 16
-    assert panel.image_size.currentText() == str(cfg.image_size)
+    assert panel.form.model_kind.currentData() == cfg.kind == "vae"
+    assert panel.form.latent_dim.value() == cfg.latent_dim == 16
+    assert panel.form.image_size.currentText() == str(cfg.image_size)
     # trained with what auto gives digits (conv net, squared error): the panel says auto again
     assert (cfg.arch, cfg.loss) == ("conv", "mse")
     assert (panel.options()["arch"], panel.options()["loss"]) == ("auto", "auto")
-    assert panel.network.currentText() == "auto" and panel.loss.currentText() == "auto"
+    assert panel.form.network.currentText() == "auto" and panel.form.loss.currentText() == "auto"
 
 
 def test_after_stop_the_progress_shows_how_far_the_plan_got(window, qtbot):
@@ -293,7 +293,7 @@ def test_a_64px_reconstruction_strip_keeps_every_button_of_the_model_dock_in_vie
     for button in (panel.open_folder_button, panel.resume_button, panel.stop_button, panel.train_button):
         right = button.mapTo(view, button.rect().topRight()).x()
         assert right <= view.width(), button.text()
-    for combo in (panel.network, panel.loss):
+    for combo in (panel.form.network, panel.form.loss):
         assert combo.mapTo(view, combo.rect().topRight()).x() <= view.width(), combo.currentText()
     strip = panel.strip.pixmap()
     assert strip.width() <= view.width() and strip.height() >= 2 * 32  # both rows, each at least 32 px

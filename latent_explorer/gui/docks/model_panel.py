@@ -10,25 +10,21 @@ import numpy as np
 from PySide6.QtCore import Qt, Signal
 from PySide6.QtWidgets import (
     QComboBox, QFileDialog, QFormLayout, QGroupBox, QHBoxLayout, QLabel, QLayout,
-    QPushButton, QSizePolicy, QSpinBox, QVBoxLayout, QWidget,
+    QPushButton, QSizePolicy, QVBoxLayout, QWidget,
 )
 
 from latent_explorer.data.sources import describe_source, source_spec
-from latent_explorer.pipeline.recipes import recipe_for
 from latent_explorer.session.session import Session
 from latent_explorer.session.training import PLAN_DONE, resume_problem
 from latent_explorer.infra.tasks import Progress
 from latent_explorer.gui.docks.loss_plot import LossPlot, curve_legend
 from latent_explorer.gui.docks.missing_folder import MissingFolderBar
+from latent_explorer.gui.docks.train_options import TrainOptionsForm
 from latent_explorer.gui.widgets.status_widgets import QuietProgressBar, StatusLine
 from latent_explorer.gui.render.pixmaps import grid, scaled_pixmap
 
 DEMOS = [("Digits (built-in demo)", "demo:digits"), ("Sprites (built-in demo)", "demo:sprites"),
          ("Scenes (built-in colour demo)", "demo:scenes")]
-MODELS = [("VAE", "vae"), ("β-VAE", "beta-vae"), ("Autoencoder", "ae")]
-NETWORKS = [("auto", "auto"), ("conv", "conv"), ("residual", "resnet"), ("broadcast", "broadcast")]
-LOSSES = [("auto", "auto"), ("squared error", "mse"), ("focus", "focus")]
-IMAGE_SIZES = ["auto", "16", "24", "32", "48", "64", "96", "128"]
 STRIP_WIDTH = 280  # the Model dock at its narrowest (330 px) holds it beside its margins and scroll bar
 EMBEDDINGS_FILTER = "Precomputed embeddings (*.npy *.csv)"
 
@@ -84,34 +80,8 @@ class ModelPanel(QWidget):
 
         box = QGroupBox("Model")
         form = QFormLayout(box)
-        self.model_kind = QComboBox()
-        for text, kind in MODELS:
-            self.model_kind.addItem(text, kind)
-        self.latent_dim = QSpinBox()
-        self.latent_dim.setRange(1, 512)
-        self.latent_dim.setValue(16)
-        self.image_size = QComboBox()
-        self.image_size.addItems(IMAGE_SIZES)
-        self.image_size.setToolTip("pixels per side; auto: native for demos, 32 for folders")
-        self.epochs = QSpinBox()
-        self.epochs.setRange(0, 5000)
-        self.epochs.setSpecialValueText("auto")
-        self.epochs.setToolTip("auto: about 2,500 optimiser steps (5,700 for demo:scenes); training "
-                               "stops early when the held-out loss stops improving. Resume trains "
-                               "this many more")
-        self.network = _combo(NETWORKS, "auto: the broadcast net for demo:scenes, else conv. conv: strided "
-                                        "convolutions; residual: GroupNorm + SiLU blocks (slower a step); "
-                                        "broadcast: a spatial broadcast decoder, where an object stands gets "
-                                        "its own latent direction (about 3× a conv step)")
-        self.loss = _combo(LOSSES, "auto: focus for demo:scenes, else squared error. focus: pixels that "
-                                   "stand out from their background weigh more (small objects, texture); "
-                                   "it costs photos about 0.9 dB of PSNR")
-        form.addRow("Type", self.model_kind)
-        form.addRow("Latent width", self.latent_dim)
-        form.addRow("Image size", self.image_size)
-        form.addRow("Network", self.network)
-        form.addRow("Loss", self.loss)
-        form.addRow("Epochs", self.epochs)
+        self.form = TrainOptionsForm()
+        form.addRow(self.form)
         buttons = QHBoxLayout()
         self.train_button = QPushButton("Train")
         self.train_button.setDefault(True)
@@ -135,8 +105,7 @@ class ModelPanel(QWidget):
         form.addRow(self.progress)
         form.addRow(self.progress_text)
         self._option_widgets = [self.source, self.open_folder_button, self.open_embeddings_button,
-                                self.import_button, self.model_kind, self.latent_dim, self.image_size,
-                                self.network, self.loss, self.epochs]
+                                self.import_button, *self.form.widgets()]
         layout.addWidget(box)
 
         box = QGroupBox("Training")
@@ -172,7 +141,7 @@ class ModelPanel(QWidget):
         session.epoch_finished.connect(self._on_epoch)
         session.workspace_changed.connect(self._on_workspace)
         self.source.currentIndexChanged.connect(self._on_source_changed)
-        self.epochs.valueChanged.connect(lambda _n: self._update_resume())
+        self.form.epochs.valueChanged.connect(lambda _n: self._update_resume())
         self._update_resume()
 
     # ------------------------------------------------------------------ what the user asks for
@@ -226,26 +195,16 @@ class ModelPanel(QWidget):
                                      if loads_only else "")
 
     def options(self) -> dict:
-        """The training options the widgets describe, as TrainOptions fields (a plain dict:
-        TrainOptions lives beside torch, which the GUI thread does not import)."""
-        size = self.image_size.currentText()
-        return {
-            "model": str(self.model_kind.currentData()),
-            "latent_dim": self.latent_dim.value(),
-            "image_size": None if size == "auto" else int(size),
-            "epochs": self.epochs.value() or None,
-            "arch": str(self.network.currentData()),
-            "loss": str(self.loss.currentData()),
-        }
+        return self.form.options()
 
     def _on_train_clicked(self) -> None:
         self.train_requested.emit(self.source_spec(), self.options())
 
     def _on_resume_clicked(self) -> None:
-        self.resume_requested.emit(self.epochs.value() or None)
+        self.resume_requested.emit(self.form.more_epochs())
 
     def _update_resume(self) -> None:
-        more = self.epochs.value() or None
+        more = self.form.more_epochs()
         problem = resume_problem(self.session, more)
         self.resume_button.setEnabled(problem is None and not self._training)
         self.resume_button.setToolTip(problem or (f"train this model {more} more epochs (the Epochs box)"
@@ -360,19 +319,7 @@ class ModelPanel(QWidget):
         spec = source_spec(ws.dataset.source)
         if spec is not None and spec != self.source_spec():
             self.set_source(spec)
-        cfg = ws.model_config
-        if cfg is None:
-            return
-        if (i := self.model_kind.findData(cfg.kind)) >= 0:
-            self.model_kind.setCurrentIndex(i)
-        self.latent_dim.setValue(int(cfg.latent_dim))
-        if (i := self.image_size.findText(str(cfg.image_size))) >= 0:
-            self.image_size.setCurrentIndex(i)
-        recipe = recipe_for(ws.dataset.source)  # "auto" stays auto where auto chose it
-        for combo, used, auto in ((self.network, getattr(cfg, "arch", None), recipe.arch),
-                                  (self.loss, getattr(cfg, "loss", None), recipe.loss)):
-            if used is not None and (i := combo.findData("auto" if used == auto else used)) >= 0:
-                combo.setCurrentIndex(i)
+        self.form.show_trained(ws)
 
     @staticmethod
     def _source_text(ws) -> str:
@@ -389,14 +336,6 @@ class ModelPanel(QWidget):
         if ds.skipped:
             info += " — <a href='#skipped'>show why</a>"
         return info
-
-
-def _combo(items: list[tuple[str, str]], tip: str) -> QComboBox:
-    combo = QComboBox()
-    for text, value in items:
-        combo.addItem(text, value)
-    combo.setToolTip(tip)
-    return combo
 
 
 __all__ = ["LossPlot", "ModelPanel"]
