@@ -106,7 +106,7 @@ class Driver:
         if first:
             w.files.open_folder(folder)
             self.idle()
-            w.model_panel.epochs.setValue(3)
+            w.model_panel.form.epochs.setValue(3)
             w.start_training()
             self.idle()
         else:
