@@ -74,6 +74,10 @@ def test_verdicts_follow_the_gap_and_the_loss_curves():
     kept = fit_verdict(0.010, 0.011, rising, best_kept=True)  # the trainer kept epoch 3's weights
     assert kept["verdict"] == "good fit" and "epoch 3" in kept["reason"]
     assert "rose 12%" in kept["reason"] and "more epochs will not help" in kept["reason"]
+    # best at epoch 19 of 20: the last epoch's 9 % is noise, not a rise (400 photos, seed 1)
+    late = _history([50.0] * 20, [60 - i for i in range(19)] + [42 * 1.09])
+    assert fit_verdict(0.010, 0.011, late)["verdict"] == "good fit"
+    assert fit_verdict(0.010, 0.011, late)["val_loss_rise"] is None
     falling = _history([100, 80, 60, 50, 40, 30], [100, 80, 60, 50, 40, 30])
     assert fit_verdict(0.010, 0.010, falling)["verdict"] == "underfitting"
     alone = fit_verdict(0.010, 0.010)

@@ -61,8 +61,9 @@ def fit_verdict(
     ``train_loss`` / ``val_loss`` (`TrainState.history`). In order:
 
     - overfitting: the generalisation gap val/train − 1 is ≥ 25 % (beyond the reference's,
-      below), or the held-out loss rose ≥ 5 % above its best epoch (the model memorises its
-      training images) and the weights judged are the last epoch's. With ``best_kept`` (the
+      below), or the held-out loss rose ≥ 5 % above its best epoch, at least 3 epochs and a
+      tenth of them before the end (the model memorises its training images), and the weights
+      judged are the last epoch's. With ``best_kept`` (the
       trainer keeps the best epoch's weights, and the errors are theirs) the rise is told, not
       held against the model: it says more epochs will not help;
     - underfitting: the training loss still fell ≥ 3 % over the last 3 epochs (training
@@ -85,7 +86,10 @@ def fit_verdict(
     if len(train_loss) > LOOKBACK and train_loss[-1 - LOOKBACK] > 0:
         drop = 1.0 - train_loss[-1] / train_loss[-1 - LOOKBACK]
     rise = None
-    if len(val_loss) >= 2 and val_loss.min() > 0:
+    since_best = len(val_loss) - 1 - int(np.argmin(val_loss)) if len(val_loss) else 0
+    # a rise counts once it has lasted: 400 photos' best epoch was 194 of 200, and its last epoch
+    # 9 % above it was the held-out loss's epoch-to-epoch noise, not memorising
+    if len(val_loss) >= 2 and val_loss.min() > 0 and since_best >= max(LOOKBACK, 0.1 * len(val_loss)):
         rise = val_loss[-1] / val_loss.min() - 1.0
     gap_text = f"held-out error {va:.3g} vs training {tr:.3g} ({gap:+.0%})"
     ref_gap = _reference_gap(reference)
