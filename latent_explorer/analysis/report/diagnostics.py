@@ -45,9 +45,12 @@ def trustworthiness_continuity(
     return float(t), float(c)
 
 
+def _rows_with(history: Sequence[dict[str, Any]] | None, key: str) -> list[dict[str, Any]]:
+    return [h for h in history or [] if h.get(key) is not None and np.isfinite(h[key])]
+
+
 def _losses(history: Sequence[dict[str, Any]] | None, key: str) -> np.ndarray:
-    values = [h.get(key) for h in history or []]
-    return np.array([v for v in values if v is not None and np.isfinite(v)], np.float64)
+    return np.array([h[key] for h in _rows_with(history, key)], np.float64)
 
 
 def fit_verdict(
@@ -86,7 +89,8 @@ def fit_verdict(
     if len(train_loss) > LOOKBACK and train_loss[-1 - LOOKBACK] > 0:
         drop = 1.0 - train_loss[-1] / train_loss[-1 - LOOKBACK]
     rise = None
-    since_best = len(val_loss) - 1 - int(np.argmin(val_loss)) if len(val_loss) else 0
+    best = int(np.argmin(val_loss)) if len(val_loss) else 0
+    since_best = len(val_loss) - 1 - best
     # a rise counts once it has lasted: 400 photos' best epoch was 194 of 200, and its last epoch
     # 9 % above it was the held-out loss's epoch-to-epoch noise, not memorising
     if len(val_loss) >= 2 and val_loss.min() > 0 and since_best >= max(LOOKBACK, 0.1 * len(val_loss)):
@@ -109,8 +113,9 @@ def fit_verdict(
         )
     elif rise is not None and rise >= VAL_RISE:
         verdict = "good fit"
+        best_epoch = _rows_with(history, "val_loss")[best].get("epoch", best + 1)
         reason = (
-            f"{gap_text}, with the best epoch's weights ({_best_epoch(history)}); the held-out "
+            f"{gap_text}, with the best epoch's weights (epoch {best_epoch}); the held-out "
             f"loss rose {rise:.0%} after it: more epochs will not help, more images would"
         )
     elif drop is not None and drop >= STILL_FALLING:
@@ -138,12 +143,6 @@ def fit_verdict(
         "train_loss_drop": None if drop is None else float(drop),
         "val_loss_rise": None if rise is None else float(rise),
     }
-
-
-def _best_epoch(history: Sequence[dict[str, Any]]) -> str:
-    rows = [h for h in history if h.get("val_loss") is not None and np.isfinite(h["val_loss"])]
-    best = min(range(len(rows)), key=lambda i: rows[i]["val_loss"])
-    return f"epoch {rows[best].get('epoch', best + 1)}"
 
 
 def _reference_gap(reference: tuple[float, float] | None) -> float | None:
