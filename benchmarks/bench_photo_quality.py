@@ -28,6 +28,7 @@ from benchmarks.common import fmt_s, row  # noqa: E402
 
 TIME_TARGET_S = {32: 90.0, 64: 300.0}
 PSNR_MARGIN_DB, GAP_DB, KNN_SLACK, FRECHET_RATIO = 0.5, 1.0, 0.02, 2.0
+MOONSHOT_DB = 1.5
 
 
 def train_folder(folder: Path, image_size: int, seed: int = 0) -> tuple:
@@ -64,6 +65,7 @@ def measure(folder: Path, image_size: int) -> dict:
     return {"image_size": image_size, "n": r["n_images"], "epochs": r["epochs_run"], "seconds": round(seconds, 1),
             "load_seconds": round(loaded, 2), "train_seconds": r["train_seconds"], "width": ws.model_config.width,
             "model": r["model"], "latent_dim": r["latent_dim"], "psnr": r["psnr"],
+            "lr": ws.train_params["lr"], "schedule": ws.train_params["schedule"],
             "knn": r["knn_accuracy"], "pca_knn": r["pca_knn_accuracy"], "samples": r.get("sample_quality"),
             "fit": (r.get("fit_verdict") or {}).get("verdict"), "walks": label_walks(ws)}
 
@@ -76,6 +78,9 @@ def rows_for(m: dict) -> list[dict]:
         row(f"held-out PSNR, {what}", f"PCA-{m['latent_dim']} of the pixels {p['pca_val']:.2f} dB",
             f"{p['val']:.2f} dB", f"{gain:+.2f} dB", f"≥ PCA + {PSNR_MARGIN_DB} dB", gain >= PSNR_MARGIN_DB,
             key=f"photos_psnr_{size}", ours=p["val"], pca=p["pca_val"]),
+        row(f"held-out PSNR, the moonshot, {what}", f"PCA-{m['latent_dim']} of the pixels {p['pca_val']:.2f} dB",
+            f"{p['val']:.2f} dB (lr {m['lr']:g}, {m['schedule']})", f"{gain:+.2f} dB", f"≥ PCA + {MOONSHOT_DB} dB",
+            gain >= MOONSHOT_DB, key=f"photos_moonshot_{size}", ours=p["val"], pca=p["pca_val"]),
         row(f"train − held-out PSNR gap, {what}", f"PCA {pca_gap:.2f} dB", f"{gap:.2f} dB "
             f"(train {p['train']:.2f})", "—", f"≤ {GAP_DB} dB", gap <= GAP_DB,
             key=f"photos_gap_{size}", gap=gap, pca_gap=pca_gap),

@@ -24,6 +24,7 @@ from latent_explorer.training.checkpoint import numpy_to_state
 from latent_explorer.training.device import usable_device
 from latent_explorer.training.distributed import Ranks
 from latent_explorer.training.split import make_split
+from latent_explorer.training.schedule import SCHEDULES
 from latent_explorer.training.trainer import Trainer, auto_epochs, validate_schedule
 from latent_explorer.workspace.session_file import Workspace
 
@@ -38,7 +39,7 @@ class TrainOptions:
     epochs: int | None = None
     seed: int = 0
     batch_size: int = 64
-    lr: float | None = None  # None: the source's recipe (pipeline.recipes): 1e-3 but for demo:scenes
+    lr: float | None = None  # None: the source's recipe (pipeline.recipes)
     beta: float | None = None  # default 1 for a VAE, 4 for a β-VAE
     recon_sigma: float = 0.05
     loss: str = AUTO  # models.losses.LOSSES, or auto: the source's recipe (mse but for demo:scenes)
@@ -50,6 +51,7 @@ class TrainOptions:
     device: str = "auto"
     threads: int | None = None
     augment: str = "auto"  # training.augment.SETTINGS: auto = mirror and shift a folder's images
+    schedule: str = AUTO  # training.trainer.SCHEDULES, or auto: the source's recipe
     weight_decay: float = 0.0  # AdamW's; measured on 1,600 photos with augmentation: 0.05 changed nothing (21.93 vs 21.96 dB)
 
     def validate(self) -> "TrainOptions":
@@ -66,6 +68,8 @@ class TrainOptions:
             arch=DEFAULT.arch if self.arch == AUTO else self.arch,
         ).validate()
         validate_schedule(self.epochs, self.batch_size, DEFAULT.lr if self.lr is None else self.lr)
+        if self.schedule != AUTO and self.schedule not in SCHEDULES:
+            raise UserError(f"unknown learning-rate schedule '{self.schedule}': choose auto, {' or '.join(SCHEDULES)}")
         resolve_augment(self.augment, None, 32)
         if not 0 <= self.weight_decay < 1:
             raise UserError(f"weight decay must be in [0, 1), got {self.weight_decay}")
@@ -78,7 +82,7 @@ class TrainOptions:
         replaced by what ``dataset``'s source gets (`pipeline.recipes`); ``n_train``: the training
         split's size (else the share ``val_fraction`` leaves). A workspace stores these, so it
         says what it was trained with and resumes with the same."""
-        recipe = recipe_for(dataset.source)
+        recipe = recipe_for(dataset.source, len(dataset), dataset.image_size)
         if n_train is None:
             n_train = len(dataset) - round(len(dataset) * self.val_fraction)
         return replace(
@@ -86,6 +90,7 @@ class TrainOptions:
             arch=recipe.arch if self.arch == AUTO else self.arch,
             loss=recipe.loss if self.loss == AUTO else self.loss,
             lr=recipe.lr if self.lr is None else self.lr,
+            schedule=recipe.schedule if self.schedule == AUTO else self.schedule,
             epochs=auto_epochs(n_train, self.batch_size, recipe.steps) if self.epochs is None else self.epochs,
         )
 
@@ -121,6 +126,7 @@ class TrainOptions:
             augment=resolve_augment(o.augment, dataset.source.get("kind"), config.image_size),
             weight_decay=o.weight_decay,
             ranks=ranks,
+            schedule=o.schedule,
         )
 
 
@@ -162,6 +168,7 @@ def finish_workspace(ws: Workspace, dataset: Dataset) -> Workspace:
         network=getattr(ws.model_config, "arch", None),
         recon_loss=getattr(ws.model_config, "loss", None),
         learning_rate=ws.train_params.get("lr"),
+        lr_schedule=ws.train_params.get("schedule"),
         epochs_run=0 if ws.train_state is None else ws.train_state.epoch,
         train_seconds=0.0 if ws.train_state is None else round(ws.train_state.seconds, 3),
         train_status=ws.train_status,
@@ -254,7 +261,8 @@ def continue_training(
     workspace back unfinished (no latents, no report)."""
     if options is None:
         fields = TrainOptions.__dataclass_fields__
-        options = TrainOptions(**{k: v for k, v in ws.train_params.items() if k in fields})
+        stored = {"schedule": "constant"} | ws.train_params  # trained before schedules: a constant rate
+        options = TrainOptions(**{k: v for k, v in stored.items() if k in fields})
         options = replace(options, threads=threads, device=usable_device(options.device))
     if extra_epochs is not None and ws.train_state is not None:
         options = replace(options, epochs=ws.train_state.epoch + extra_epochs)
@@ -278,7 +286,8 @@ def summary_line(report: dict[str, Any]) -> str:
     parts = [
         f"{report.get('n_images')} images ({report.get('n_skipped')} skipped)",
         f"model {report.get('model')} {report.get('latent_dim')}-d"
-        + (f" ({report['network']} net, {report['recon_loss']} loss, lr {report['learning_rate']:g})"
+        + (f" ({report['network']} net, {report['recon_loss']} loss, lr {report['learning_rate']:g}"
+           f"{', decayed' if report.get('lr_schedule') == 'decay' else ''})"
            if report.get("network") and report.get("recon_loss") and report.get("learning_rate") else ""),
         f"{report.get('epochs_run')} epochs in {f(report.get('train_seconds'))} s",
         f"kNN acc {f(report.get('knn_accuracy'))} (PCA {f(report.get('pca_knn_accuracy'))})",

@@ -21,6 +21,7 @@ from latent_explorer.training.device import choose_threads, resolve_device
 from latent_explorer.training.distributed import (
     SINGLE, Ranks, all_reduce_mean, all_reduce_sum, local_batch, rank_device, shard, wrap,
 )
+from latent_explorer.training.schedule import SCHEDULES, learning_rate
 from latent_explorer.training.state import EpochReport, TrainResult, TrainState
 
 
@@ -61,6 +62,7 @@ class Trainer:
         augment: Augment | None = None,
         weight_decay: float = 0.0,
         ranks: Ranks | None = None,
+        schedule: str = "constant",
     ) -> None:
         self.config = config
         self.epochs = epochs
@@ -74,6 +76,7 @@ class Trainer:
         self.augment = augment or Augment()
         self.weight_decay = weight_decay
         self.ranks = ranks or SINGLE
+        self.schedule = schedule
 
     def _validate(self, dataset: Dataset, train_idx: np.ndarray) -> None:
         self.config.validate()
@@ -87,6 +90,8 @@ class Trainer:
                 f"the data is {dataset.image_size}px × {dataset.channels}"
             )
         validate_schedule(self.epochs, self.batch_size, self.lr)
+        if self.schedule not in SCHEDULES:
+            raise UserError(f"unknown learning-rate schedule '{self.schedule}': choose {' or '.join(SCHEDULES)}")
 
     def fit(
         self,
@@ -164,6 +169,9 @@ class Trainer:
                         stop_asked = bool(asked > 0)
                     finite = math.isfinite(terms[0])
                     if finite:
+                        rate_now = learning_rate(self.lr, self.schedule, state.epoch * steps_per_epoch + step, total_steps)
+                        for group in opt.param_groups:
+                            group["lr"] = rate_now
                         opt.zero_grad(set_to_none=True)
                         loss.backward()
                         opt.step()

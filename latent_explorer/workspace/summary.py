@@ -1,6 +1,7 @@
 """A workspace's report as rows of text a person reads (the model panel's diagnostics)."""
 from __future__ import annotations
 
+from latent_explorer.training.schedule import DECAY_SHARE
 from latent_explorer.workspace.session_file import Workspace
 
 
@@ -20,6 +21,8 @@ def diagnostic_rows(ws: Workspace) -> list[tuple[str, str]]:
     if ws.train_state is not None:
         lr = ws.train_params.get("lr") if isinstance(ws.train_params, dict) else None
         rate = f" at learning rate {lr:g}" if isinstance(lr, (int, float)) else ""
+        if rate and ws.train_params.get("schedule") == "decay":
+            rate += f", annealed over the last {DECAY_SHARE:.0%} of the steps"
         n = ws.train_state.epoch
         rows.append(("Training", f"{n} epoch{'' if n == 1 else 's'}{rate}, {ws.train_state.seconds:.1f} s — "
                                  f"{ws.train_status}"))

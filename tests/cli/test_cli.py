@@ -51,11 +51,12 @@ def test_train_report_export_round_trip(tmp_path, capsys):
     root = make_folder(tmp_path / "imgs")
     ws = tmp_path / "run.lexp"
     assert main(["train", str(root), "-o", str(ws), "--epochs", "2", "--latent-dim", "4",
-                 "--image-size", "16", "--quiet"]) == 0
+                 "--image-size", "16", "--lr", "0.003", "--lr-schedule", "decay", "--quiet"]) == 0
     assert ws.exists()
     capsys.readouterr()
     assert main(["report", str(ws), "--json"]) == 0
     report = json.loads(capsys.readouterr().out)
+    assert (report["learning_rate"], report["lr_schedule"]) == (0.003, "decay")
     assert report["n_images"] == 20 and report["n_skipped"] == 2 and report["latent_dim"] == 4
     assert report["epochs_run"] == 2 and report["image_size"] == 16
     assert set(report["attribute_r2"]) == {"brightness"}

@@ -6,6 +6,7 @@ from latent_explorer.models.config import ModelConfig
 from latent_explorer.infra.tasks import CancelToken, Partial, Progress, run_task
 from latent_explorer.training.split import make_split
 from latent_explorer.training.state import EpochReport
+from latent_explorer.training.schedule import learning_rate
 from latent_explorer.training.trainer import Trainer
 
 CFG = ModelConfig(kind="vae", latent_dim=4, image_size=16, channels=1, width=8)
@@ -63,8 +64,9 @@ def test_same_seed_same_weights_other_seed_other_weights(small_digits, split):
     assert not weights_equal(a.state.model, c.state.model)
 
 
-def test_cancel_mid_epoch_then_resume_equals_an_uninterrupted_run(small_digits, split):
-    full = fit(Trainer(CFG, epochs=2, seed=1, threads=1, patience=None), small_digits, *split)
+@pytest.mark.parametrize("schedule", ["constant", "decay"])
+def test_cancel_mid_epoch_then_resume_equals_an_uninterrupted_run(small_digits, split, schedule):
+    full = fit(Trainer(CFG, epochs=2, seed=1, threads=1, patience=None, schedule=schedule), small_digits, *split)
 
     cancel = CancelToken()
     seen = []
@@ -74,7 +76,7 @@ def test_cancel_mid_epoch_then_resume_equals_an_uninterrupted_run(small_digits, 
         if p.done == 7:  # in the middle of the first epoch (5 batches of 64 per epoch… and more)
             cancel.cancel()
 
-    trainer = Trainer(CFG, epochs=2, seed=1, threads=1, patience=None)
+    trainer = Trainer(CFG, epochs=2, seed=1, threads=1, patience=None, schedule=schedule)
     part = fit(trainer, small_digits, *split, cancel=cancel, on_progress=on_progress)
     assert part.status == "cancelled" and "resume" in part.message
     assert part.state.step > 0 or part.state.epoch >= 1
@@ -82,6 +84,21 @@ def test_cancel_mid_epoch_then_resume_equals_an_uninterrupted_run(small_digits, 
     rest = fit(trainer, small_digits, *split, state=part.state)
     assert rest.status == "finished" and rest.epochs_run == 2
     assert weights_equal(rest.state.model, full.state.model)
+
+
+def test_the_decay_schedule_holds_the_rate_then_anneals_it_and_more_epochs_hold_it_again():
+    total = 1000
+    rates = np.array([learning_rate(2e-3, "decay", step, total) for step in range(total)])
+    assert np.all(rates[: int(0.7 * total)] == 2e-3)
+    assert np.all(np.diff(rates) <= 0)
+    assert rates[-1] <= 2e-3 * 0.02 and rates[int(0.85 * total)] == pytest.approx(1e-3, rel=0.05)
+    assert learning_rate(2e-3, "decay", total, 3 * total) == 2e-3  # resumed with more epochs
+    assert all(learning_rate(2e-3, "constant", step, total) == 2e-3 for step in (0, 500, 999))
+
+
+def test_an_unknown_schedule_is_refused_before_training(small_digits, split):
+    with pytest.raises(UserError, match="schedule 'cosine'"):
+        fit(Trainer(CFG, epochs=1, seed=0, threads=1, schedule="cosine"), small_digits, *split)
 
 
 def test_a_diverging_loss_stops_with_a_message_and_keeps_the_last_good_weights(small_digits, split):
