@@ -28,11 +28,11 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--beta", type=float, default=None, help="KL weight (default 1; 4 for beta-vae)")
     p.add_argument("--batch-size", type=int, default=64)
     p.add_argument("--lr", type=float, default=None,
-                   help="Adam's learning rate (default 1e-3; 2e-3 for folders of over 1,000 images "
+                   help="Adam's learning rate (default 1e-3; 3e-3 for folders of over 1,000 images "
                         "at up to 32 px; 4e-3 for demo:scenes)")
     p.add_argument("--lr-schedule", default="auto", choices=["auto", "constant", "decay"],
                    help="decay: hold the learning rate, then anneal it over the last 30%% of the steps "
-                        "(auto: decay with the 2e-3 of folders of over 1,000 images at up to 32 px, "
+                        "(auto: decay with the 3e-3 of folders of over 1,000 images at up to 32 px, "
                         "else constant)")
     p.add_argument("--color", default="auto", choices=["auto", "grey", "rgb"])
     p.add_argument("--device", default="auto",
