@@ -22,7 +22,7 @@ class Recipe:
     loss: str = "mse"
     lr: float = 1e-3
     steps: int = 2500  # optimiser steps the epochs are chosen for (`trainer.auto_epochs`)
-    schedule: str = "constant"  # `trainer.SCHEDULES`
+    schedule: str = "constant"  # `training.schedule.SCHEDULES`
 
 
 DEFAULT = Recipe()

@@ -31,7 +31,9 @@ def auto_epochs(n_train: int, batch_size: int, steps: int = 2500) -> int:
     return int(min(200, max(10, round(steps / per_epoch))))
 
 
-def validate_schedule(epochs: int | None, batch_size: int, lr: float) -> None:
+def validate_schedule(epochs: int | None, batch_size: int, lr: float, schedule: str = "constant") -> None:
+    if schedule not in SCHEDULES:
+        raise UserError(f"unknown learning-rate schedule '{schedule}': choose {' or '.join(SCHEDULES)}")
     if epochs is not None and epochs < 1:
         raise UserError(f"epochs must be at least 1, got {epochs}")
     if batch_size < 1:
@@ -89,9 +91,7 @@ class Trainer:
                 f"the model expects {self.config.image_size}px × {self.config.channels} channel(s), "
                 f"the data is {dataset.image_size}px × {dataset.channels}"
             )
-        validate_schedule(self.epochs, self.batch_size, self.lr)
-        if self.schedule not in SCHEDULES:
-            raise UserError(f"unknown learning-rate schedule '{self.schedule}': choose {' or '.join(SCHEDULES)}")
+        validate_schedule(self.epochs, self.batch_size, self.lr, self.schedule)
 
     def fit(
         self,
@@ -123,9 +123,7 @@ class Trainer:
         else:
             model.load_state_dict(numpy_to_state(state.model))
             if state.optimizer is not None:
-                plain_to_optimizer(opt, state.optimizer)
-                for group in opt.param_groups:
-                    group["lr"] = self.lr
+                plain_to_optimizer(opt, state.optimizer)  # its stored rate is replaced at every step
         images = dataset.images  # uint8 (N, H, W, C), maybe memory-mapped: read batch by batch
         preview_idx = (val_idx if len(val_idx) else train_idx)[: self.n_preview]
         size = local_batch(self.batch_size, ranks)
