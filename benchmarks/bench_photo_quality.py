@@ -59,10 +59,10 @@ def label_walks(ws) -> list[dict]:
     return [{"name": d.name, "kind": d.kind, "score": d.score, **(d.monotonicity or {})} for d in scored]
 
 
-def measure(folder: Path, image_size: int) -> dict:
+def measure(folder: Path, image_size: int, photos: str = "sklearn") -> dict:
     ws, seconds, loaded = train_folder(folder, image_size)
     r = ws.report
-    return {"image_size": image_size, "n": r["n_images"], "epochs": r["epochs_run"], "seconds": round(seconds, 1),
+    return {"image_size": image_size, "photos": photos, "n": r["n_images"], "epochs": r["epochs_run"], "seconds": round(seconds, 1),
             "load_seconds": round(loaded, 2), "train_seconds": r["train_seconds"], "width": ws.model_config.width,
             "model": r["model"], "latent_dim": r["latent_dim"], "psnr": r["psnr"],
             "lr": ws.train_params["lr"], "schedule": ws.train_params["schedule"],
@@ -72,21 +72,24 @@ def measure(folder: Path, image_size: int) -> dict:
 
 def rows_for(m: dict) -> list[dict]:
     size, p, s = m["image_size"], m["psnr"], m["samples"] or {}
-    what = f"{m['n']:,} photos at {size} px, {m['latent_dim']}-d {m['model']} ({m['epochs']} epochs)"
+    which = m.get("photos", "sklearn")
+    cut = "" if which == "sklearn" else " of scikit-image's 8 photographs"
+    what = f"{m['n']:,} photos{cut} at {size} px, {m['latent_dim']}-d {m['model']} ({m['epochs']} epochs)"
+    tag = "" if which == "sklearn" else f"{which}_"
     gain, gap, pca_gap = p["val"] - p["pca_val"], p["train"] - p["val"], p["pca_train"] - p["pca_val"]
     out = [
         row(f"held-out PSNR, {what}", f"PCA-{m['latent_dim']} of the pixels {p['pca_val']:.2f} dB",
             f"{p['val']:.2f} dB", f"{gain:+.2f} dB", f"≥ PCA + {PSNR_MARGIN_DB} dB", gain >= PSNR_MARGIN_DB,
-            key=f"photos_psnr_{size}", ours=p["val"], pca=p["pca_val"]),
+            key=f"photos_{tag}psnr_{size}", ours=p["val"], pca=p["pca_val"]),
         row(f"held-out PSNR, the moonshot, {what}", f"PCA-{m['latent_dim']} of the pixels {p['pca_val']:.2f} dB",
             f"{p['val']:.2f} dB (lr {m['lr']:g}, {m['schedule']})", f"{gain:+.2f} dB", f"≥ PCA + {MOONSHOT_DB} dB",
-            gain >= MOONSHOT_DB, key=f"photos_moonshot_{size}", ours=p["val"], pca=p["pca_val"]),
+            gain >= MOONSHOT_DB, key=f"photos_{tag}moonshot_{size}", ours=p["val"], pca=p["pca_val"]),
         row(f"train − held-out PSNR gap, {what}", f"PCA {pca_gap:.2f} dB", f"{gap:.2f} dB "
             f"(train {p['train']:.2f})", "—", f"≤ {GAP_DB} dB", gap <= GAP_DB,
-            key=f"photos_gap_{size}", gap=gap, pca_gap=pca_gap),
+            key=f"photos_{tag}gap_{size}", gap=gap, pca_gap=pca_gap),
         row(f"5-NN accuracy of the photo's source (8), {what}", f"PCA {m['pca_knn']:.3f}", f"{m['knn']:.3f}",
             f"{m['knn'] - m['pca_knn']:+.3f}", f"≥ PCA − {KNN_SLACK}", m["knn"] >= m["pca_knn"] - KNN_SLACK,
-            key=f"photos_knn_{size}", ours=m["knn"], pca=m["pca_knn"]),
+            key=f"photos_{tag}knn_{size}", ours=m["knn"], pca=m["pca_knn"]),
     ]
     if s.get("ratio") is not None:
         none_black = s["black"] <= s.get("black_held_out", 0.0)
@@ -96,7 +99,7 @@ def rows_for(m: dict) -> list[dict]:
             f"{s['frechet']:.2f} ({s['n_samples']:,} samples, prior {s['prior']}; {s['black']:.1%} black, "
             f"held-out photos {s.get('black_held_out', 0):.1%})", f"{s['ratio']:.2f}×",
             f"≤ {FRECHET_RATIO}× the training photos', no more black than the photos",
-            s["ratio"] <= FRECHET_RATIO and none_black, key=f"photos_samples_{size}",
+            s["ratio"] <= FRECHET_RATIO and none_black, key=f"photos_{tag}samples_{size}",
             note=s.get("note", ""), ratio=s["ratio"], black=s["black"], black_held_out=s.get("black_held_out")))
     walks = [w for w in m["walks"] if w.get("spearman") is not None]
     if walks:
@@ -106,7 +109,7 @@ def rows_for(m: dict) -> list[dict]:
             f"label directions' walks (decoded, re-encoded, held-out class probability), {what}",
             "—", f"Spearman median {np.median(rho):.2f} (min {rho.min():.2f}), probability moved "
             f"{np.nanmin(moved):.0%}–{np.nanmax(moved):.0%}", "—", "monotonic: Spearman ≥ 0.8 for each",
-            bool(rho.min() >= 0.8), key=f"photos_walks_{size}",
+            bool(rho.min() >= 0.8), key=f"photos_{tag}walks_{size}",
             note="; ".join(f"{w['name']}: ρ {w['spearman']:.2f}, moved {w.get('moved', float('nan')):.0%}"
                            for w in walks), spearman=rho.tolist(), moved=moved.tolist()))
     limit = TIME_TARGET_S.get(size)
@@ -115,11 +118,14 @@ def rows_for(m: dict) -> list[dict]:
         f"loading the folder {fmt_s(m['load_seconds'])}", f"{fmt_s(m['seconds'])} (training "
         f"{fmt_s(m['train_seconds'])}, width {m['width']})", f"{m['seconds'] / max(m['load_seconds'], 1e-9):.0f}× "
         "the load", "—" if limit is None else f"≤ {limit:.0f} s", None if limit is None else m["seconds"] <= limit,
-        key=f"photos_time_{size}", seconds=m["seconds"], train_seconds=m["train_seconds"]))
+        key=f"photos_{tag}time_{size}", seconds=m["seconds"], train_seconds=m["train_seconds"]))
     return out
 
 
-def figure_photo_quality(workdir, quick: bool, sizes: tuple[int, ...] = (32, 64)) -> dict:
+def figure_photo_quality(workdir, quick: bool, sizes: tuple[int, ...] = (32, 64),
+                         photo_sets: tuple[str, ...] = ("sklearn", "skimage")) -> dict:
+    """The 1,600-photo folder of each photo set (`photo_folder`) at each size; quick: 400 photos
+    of scikit-learn's set at the first size."""
     import warnings
 
     from benchmarks.photo_folder import build
@@ -128,16 +134,17 @@ def figure_photo_quality(workdir, quick: bool, sizes: tuple[int, ...] = (32, 64)
     workdir = Path(workdir)
     os.environ.setdefault("LATENT_EXPLORER_CACHE_DIR", str(workdir / "cache"))
     n = 400 if quick else 1600
-    folder = workdir / f"photos_{n}"
-    if not folder.exists():
-        build(folder, n, seed=0)
     raw, rows = {}, []
-    for size in (sizes[:1] if quick else sizes):
-        m = measure(folder, size)
-        print(f"{size} px: {m['seconds']:.0f} s, PSNR {m['psnr']}, 5-NN {m['knn']:.3f} vs {m['pca_knn']:.3f}, "
-              f"samples {m['samples']}", flush=True)
-        raw[str(size)] = m
-        rows += rows_for(m)
+    for photos in (photo_sets[:1] if quick else photo_sets):
+        folder = workdir / (f"photos_{n}" if photos == "sklearn" else f"photos_{photos}_{n}")
+        if not folder.exists():
+            build(folder, n, seed=0, photos=photos)
+        for size in (sizes[:1] if quick else sizes):
+            m = measure(folder, size, photos)
+            print(f"{photos} {size} px: {m['seconds']:.0f} s, PSNR {m['psnr']}, 5-NN {m['knn']:.3f} vs "
+                  f"{m['pca_knn']:.3f}, samples {m['samples']}", flush=True)
+            raw[str(size) if photos == "sklearn" else f"{photos}_{size}"] = m
+            rows += rows_for(m)
     return {"rows": rows, "raw": raw}
 
 
@@ -149,10 +156,12 @@ if __name__ == "__main__":
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--quick", action="store_true")
     ap.add_argument("--sizes", default="32,64")
+    ap.add_argument("--photos", default="sklearn,skimage", help="photo sets (benchmarks/photo_folder.py)")
     ap.add_argument("--workdir")
     args = ap.parse_args()
     work = Path(args.workdir) if args.workdir else Path(tempfile.mkdtemp(prefix="bench-photos-"))
-    result = figure_photo_quality(work, args.quick, tuple(int(s) for s in args.sizes.split(",")))
+    result = figure_photo_quality(work, args.quick, tuple(int(s) for s in args.sizes.split(",")),
+                                  tuple(args.photos.split(",")))
     for r in result["rows"]:
         print(f"{r['figure']}: {r['ours']} (reference {r['reference']}; target {r['target']}: "
               f"{'met' if r['met'] else 'missed' if r['met'] is False else '—'})")
