@@ -73,8 +73,8 @@ def measure(folder: Path, image_size: int, photos: str = "sklearn") -> dict:
 def rows_for(m: dict) -> list[dict]:
     size, p, s = m["image_size"], m["psnr"], m["samples"] or {}
     which = m.get("photos", "sklearn")
-    cut = "" if which == "sklearn" else " of scikit-image's 8 photographs"
-    what = f"{m['n']:,} photos{cut} at {size} px, {m['latent_dim']}-d {m['model']} ({m['epochs']} epochs)"
+    photos = "photos" if which == "sklearn" else "crops of scikit-image's 8 photographs"
+    what = f"{m['n']:,} {photos} at {size} px, {m['latent_dim']}-d {m['model']} ({m['epochs']} epochs)"
     tag = "" if which == "sklearn" else f"{which}_"
     gain, gap, pca_gap = p["val"] - p["pca_val"], p["train"] - p["val"], p["pca_train"] - p["pca_val"]
     out = [
