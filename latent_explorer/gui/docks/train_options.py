@@ -75,7 +75,7 @@ class TrainOptionsForm(QWidget):
         self.latent_dim.setValue(int(cfg.latent_dim))
         if (i := self.image_size.findText(str(cfg.image_size))) >= 0:
             self.image_size.setCurrentIndex(i)
-        recipe = recipe_for(ws.dataset.source)
+        recipe = recipe_for(ws.dataset.source, len(ws.dataset), ws.dataset.image_size)  # as TrainOptions.resolved asks
         for combo, used, auto in ((self.network, getattr(cfg, "arch", None), recipe.arch),
                                   (self.loss, getattr(cfg, "loss", None), recipe.loss)):
             if used is not None and (i := combo.findData(AUTO if used == auto else used)) >= 0:
