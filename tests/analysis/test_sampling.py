@@ -7,7 +7,7 @@ import pytest
 from latent_explorer.analysis.latent.offdata import OffDataScale
 from latent_explorer.analysis.maps.placement import place_on_map
 from latent_explorer.analysis.maps.projection import Projection
-from latent_explorer.analysis.generate.sampling import Samples, fit_density, sample_latents, sample_latents_task, prior_mismatch
+from latent_explorer.analysis.generate.sampling import Samples, density_components, fit_density, sample_latents, sample_latents_task, prior_mismatch
 from latent_explorer.errors import UserError
 from latent_explorer.infra.tasks import CancelToken, Cancelled, run_task
 
@@ -52,13 +52,22 @@ def test_an_autoencoders_clusters_are_found_and_sampled_inside():
     centres = np.array([[10, 0, 0], [0, 10, 0], [0, 0, 10], [10, 10, 10]], np.float32)
     z = (centres[rng.integers(0, 4, 2000)] + rng.normal(0, 0.5, (2000, 3))).astype(np.float32)
     density = fit_density(z)
-    assert density.n_components == 4 and min(density.bic, key=density.bic.get) == 4
+    assert density.n_components == 16  # 2,000 latents in 3-d support the most components tried
     s = sample_latents(z, 400, model_kind="ae", density=density, seed=0)
     assert s.prior == "density" and s.note is None
     assert s.n_off_data / 400 < 0.1  # N(0, I) would land between the clusters
     assert s.n_off_data < sample_latents(z, 400, prior="normal", seed=0).n_off_data
-    counts = np.bincount(s.component, minlength=4)
-    assert counts.min() > 60  # every cluster is sampled, about a quarter each
+    cluster = np.argmin(((s.latents[:, None] - centres[None]) ** 2).sum(-1), axis=1)
+    assert np.bincount(cluster, minlength=4).min() > 60  # every cluster is sampled, about a quarter each
+
+
+def test_the_mixture_has_as_many_components_as_the_latents_support():
+    assert density_components(1280, 16) == 16  # 1,600 photos' training split, 16-d
+    assert density_components(640, 16) == 8
+    assert density_components(100, 16) == 1
+    assert density_components(50_000, 64) == 16
+    small = fit_density(np.random.default_rng(0).normal(size=(200, 8)))  # 4 × 4 × 9 ≤ 200 < 4 × 8 × 9
+    assert small.n_components == 4 and small.cholesky.shape == (4, 8, 8)
 
 
 def test_samples_are_repeatable_placed_and_checked(digits_latents):

@@ -9,10 +9,20 @@ squares yet lie "near" some latent, distances in 16-d being what they are) — a
 otherwise; ``Samples.note`` says why. Two tests, either one enough: the latents' own spread
 against the prior (`prior_mismatch`) and the share of prior draws off the data.
 
-The density is a Gaussian mixture with full covariances (scikit-learn), its number of
-components the one of 1, 2, 4, 8, 16 with the lowest BIC, fitted on at most 10,000 latents
-(a fixed random subset beyond that). Temperature T scales every covariance by T² (the prior's
-too): T < 1 draws typical latents, T > 1 adventurous ones; component weights are kept."""
+The density is a Gaussian mixture with full covariances (scikit-learn), fitted on at most
+10,000 latents (a fixed random subset beyond that), with as many components as the latents
+support: the most of 1, 2, 4, 8, 16 that leaves every component 4 (D + 1) latents on average.
+Not fewer by BIC: on photo folders BIC chose 4 components, whose broad covariances reach between
+the photos' clusters and past the darkest ones, where 16 resolve each cluster's own directions.
+Three mixture seeds on the 1,600-crop folder cut from scikit-image's photographs (32 px): Fréchet
+distance to the held-out photos 1.37–1.62× the training photos' with 4 components, 1.19–1.44×
+with 8, 1.28–1.45× with 16; black samples 1.8–3.6 %, 1.9–3.2 %, 0.2–0.4 % (held-out photos:
+0.6 %); draws off the data 20–22 %, 14–17 %, 9 %. On scikit-learn's photos at 32 px: 2.32–2.67×,
+2.00–3.17×, 1.25–1.91×; at 64 px 2.18–3.48×, 1.83–2.90×, 1.56–2.41×, no more black than the
+photos with any. The held-out latents' likelihood under 16 components was as good as under 8 and
+better than under 4 (−24.8 to −25.0 nats against −24.7 to −25.3 and −25.6 to −25.7). Temperature
+T scales every covariance by T² (the prior's too): T < 1 draws typical latents, T > 1 adventurous
+ones; component weights are kept."""
 from __future__ import annotations
 
 from dataclasses import dataclass
@@ -30,6 +40,7 @@ COMPONENT_CHOICES = (1, 2, 4, 8, 16)
 MAX_FIT = 10_000
 MAX_SAMPLES = 100_000
 PROBE = 256  # prior draws "auto" checks against the data
+LATENTS_PER_COMPONENT = 4  # on average, per free direction of a component's mean and covariance row
 PRIOR_MISMATCH_LIMIT = 0.5  # nats per dimension: e.g. a spread of 2.1 (or 0.35) where N(0, 1) has 1
 
 
@@ -46,12 +57,11 @@ def prior_mismatch(latents) -> tuple[float, float]:
 @dataclass
 class LatentDensity:
     """A fitted Gaussian mixture: ``weights`` (K,), ``means`` (K, D), ``cholesky`` (K, D, D)
-    lower factors of the covariances; ``bic`` maps each tried component count to its BIC."""
+    lower factors of the covariances."""
 
     weights: np.ndarray
     means: np.ndarray
     cholesky: np.ndarray
-    bic: dict[int, float]
 
     @property
     def n_components(self) -> int:
@@ -66,8 +76,13 @@ class LatentDensity:
         return z.astype(np.float32), comp.astype(np.int64)
 
 
+def density_components(n: int, d: int) -> int:
+    """How many mixture components ``n`` latents of ``d`` dimensions support."""
+    return max(c for c in COMPONENT_CHOICES if c == 1 or n >= LATENTS_PER_COMPONENT * c * (d + 1))
+
+
 def fit_density_task(latents, seed: int = 0, cancel: CancelToken | None = None) -> Task:
-    """Task: the `LatentDensity` of ``latents`` (N, D); a Progress per component count tried."""
+    """Task: the `LatentDensity` of ``latents`` (N, D)."""
     from sklearn.mixture import GaussianMixture
 
     z = as_data_latents(latents).astype(np.float64)
@@ -76,23 +91,14 @@ def fit_density_task(latents, seed: int = 0, cancel: CancelToken | None = None) 
         raise UserError("fitting a density needs at least 2 latents")
     if n > MAX_FIT:
         z = z[np.sort(np.random.default_rng(seed).choice(n, MAX_FIT, replace=False))]
-    # every component needs more points than its covariance has free directions
-    choices = [c for c in COMPONENT_CHOICES if c == 1 or len(z) >= 2 * c * (d + 1)]
+    k = density_components(len(z), d)
+    if cancel is not None:
+        cancel.raise_if_cancelled()
+    yield Progress(0, 1, f"fitting a {k}-component density to {len(z):,} latents")
     reg = 1e-6 * max(float(z.var(axis=0).mean()), 1e-12)
-    best, bic = None, {}
-    for i, c in enumerate(choices):
-        if cancel is not None:
-            cancel.raise_if_cancelled()
-        yield Progress(i, len(choices), f"trying {c} of {', '.join(map(str, choices))} density components "
-                                        "(the best by BIC is kept)")
-        gm = GaussianMixture(c, covariance_type="full", reg_covar=reg, random_state=seed, max_iter=200)
-        gm.fit(z)
-        bic[c] = float(gm.bic(z))
-        if best is None or bic[c] < bic[best.n_components]:
-            best = gm
-    yield Progress(len(choices), len(choices), f"density: {best.n_components} components")
-    chol = np.linalg.cholesky(best.covariances_)
-    return LatentDensity(best.weights_ / best.weights_.sum(), best.means_, chol, bic)
+    gm = GaussianMixture(k, covariance_type="full", reg_covar=reg, random_state=seed, max_iter=200).fit(z)
+    yield Progress(1, 1, f"density: {k} components")
+    return LatentDensity(gm.weights_ / gm.weights_.sum(), gm.means_, np.linalg.cholesky(gm.covariances_))
 
 
 def fit_density(latents, seed: int = 0) -> LatentDensity:
@@ -238,6 +244,6 @@ def sample_latents(
 
 
 __all__ = [
-    "PRIORS", "LatentDensity", "Samples", "fit_density", "fit_density_task", "prior_mismatch", "resolve_prior",
+    "PRIORS", "LatentDensity", "Samples", "density_components", "fit_density", "fit_density_task", "prior_mismatch", "resolve_prior",
     "sample_latents", "sample_latents_task",
 ]
