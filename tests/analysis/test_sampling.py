@@ -47,7 +47,7 @@ def test_a_vae_whose_latents_follow_the_prior_samples_from_it():
     np.testing.assert_allclose(cold.latents, 0.5 * s.latents, rtol=1e-6)  # T scales the spread
 
 
-def test_an_autoencoders_clusters_are_found_and_sampled_inside():
+def test_an_autoencoders_clusters_are_all_sampled_and_only_inside():
     rng = np.random.default_rng(1)
     centres = np.array([[10, 0, 0], [0, 10, 0], [0, 0, 10], [10, 10, 10]], np.float32)
     z = (centres[rng.integers(0, 4, 2000)] + rng.normal(0, 0.5, (2000, 3))).astype(np.float32)
