@@ -37,8 +37,8 @@ def _add_train_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--color", default="auto", choices=["auto", "grey", "rgb"])
     p.add_argument("--device", default="auto",
                    help="auto, cpu, cuda, cuda:1, mps (under torchrun: cuda, each process on its own GPU)")
-    p.add_argument("--augment", default="auto", choices=["auto", "off", "shift", "flip+shift"],
-                   help="mirror and shift training images (auto: on for folders, off for the demos)")
+    p.add_argument("--augment", default="auto", choices=["auto", "off", "shift", "flip+shift", "flip+shift+zoom"],
+                   help="mirror, shift and zoom into training images (auto: all three for folders, off for the demos)")
     p.add_argument("--weight-decay", type=float, default=0.0, metavar="W", help="AdamW weight decay (default 0)")
     p.add_argument("--loss", default="auto", choices=["auto", "mse", "focus"],
                    help="reconstruction loss: mse or focus (pixels that stand out from their background "

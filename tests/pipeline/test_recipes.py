@@ -14,6 +14,7 @@ def test_a_large_folder_trains_at_3e_3_annealed_a_small_one_at_1e_3_and_old_work
     large = build_photo_folder(tmp_path / "large", per_class=501)
     ws = run_task(train_source(str(large), TrainOptions(epochs=1, threads=1, latent_dim=4, image_size=16)))
     assert (ws.train_params["lr"], ws.train_params["schedule"]) == (3e-3, "decay")
+    assert ws.train_params["augment"] == "flip+shift+zoom"  # stored resolved: resumes the same way
     assert "learning rate 0.003, annealed over the last 30% of the steps" in dict(diagnostic_rows(ws))["Training"]
     assert "lr 0.003, decayed)" in summary_line(ws.report)
     assert TrainOptions(lr=1e-3, schedule="constant").resolved(ws.dataset).schedule == "constant"  # the user's wins
@@ -24,8 +25,10 @@ def test_a_large_folder_trains_at_3e_3_annealed_a_small_one_at_1e_3_and_old_work
     assert (TrainOptions().resolved(bigger).lr, TrainOptions().resolved(bigger).schedule) == (1e-3, "constant")
 
     del ws.train_params["schedule"]  # a workspace saved before schedules existed trained at a constant rate
+    ws.train_params["augment"] = "auto"  # and stored "auto", which then meant mirroring and shifting
     save_workspace(tmp_path / "old.lexp", ws)
     reopened = load_workspace(tmp_path / "old.lexp")
     resumed = run_task(continue_training(reopened, run_task(reload_source(reopened.dataset.source)),
                                          extra_epochs=1, threads=1))
     assert resumed.train_state.epoch == 2 and resumed.train_params["schedule"] == "constant"
+    assert resumed.train_params["augment"] == "flip+shift"

@@ -12,7 +12,8 @@ from latent_explorer.training.augment import Augment, resolve_augment
 
 def test_auto_augments_folders_and_leaves_demos_alone():
     photos = resolve_augment("auto", "folder", 64)
-    assert photos.flip and photos.shift == 4
+    assert photos.flip and photos.shift == 4 and photos.zoom == 0.25
+    assert resolve_augment("flip+shift", "folder", 64) == Augment(flip=True, shift=4)
     assert not resolve_augment("auto", "demo", 16).active
     assert resolve_augment("shift", "demo", 32) == Augment(flip=False, shift=2)
     assert not resolve_augment("off", "folder", 64).active
@@ -50,3 +51,30 @@ def test_the_same_seed_augments_the_same_way():
     torch.manual_seed(4)
     c = augment(x)
     assert torch.equal(a, b) and not torch.equal(a, c)
+
+
+def test_zooming_shows_each_image_through_its_own_window_inside_it():
+    """A horizontal ramp from 0 to 1: a zoomed copy is a steeper piece of the same ramp, inside
+    its range, from a window of at least 80 % of the side, each image with its own."""
+    torch.manual_seed(0)
+    ramp = torch.linspace(0, 1, 32).expand(32, 32)
+    x = ramp.expand(64, 3, 32, 32).contiguous()
+    zoomed = Augment(zoom=0.25)(x)
+    assert zoomed.shape == x.shape
+    rows = zoomed[:, 0, 16]
+    span = rows[:, -1] - rows[:, 0]  # the ramp's rise over the window: its share of the side
+    full = ramp[0, -1] - ramp[0, 0]
+    assert bool((span <= full + 1e-4).all()) and bool((span >= full / 1.25 - 0.02).all())
+    assert float(span.min()) < 0.9 * float(full)  # some zoom in noticeably
+    assert bool((rows[:, 1:] >= rows[:, :-1] - 1e-5).all())  # still a rising ramp, not mirrored
+    assert len(torch.unique(torch.round(rows[:, 0] * 1000))) > 20  # windows start at many places
+    assert float(zoomed.min()) >= 0.0 and float(zoomed.max()) <= 1.0
+
+
+def test_the_command_line_offers_every_augmentation():
+    from latent_explorer.cli.main import build_parser
+    from latent_explorer.training.augment import SETTINGS
+
+    train = build_parser()._subparsers._group_actions[0].choices["train"]
+    choices = next(a.choices for a in train._actions if "--augment" in a.option_strings)
+    assert tuple(choices) == SETTINGS
