@@ -100,7 +100,10 @@ PROFILED = {
                       "same density's 500 samples read 1.6–2.7× the reference over five seeds (2,000 read "
                       "1.4–1.7×). The samples are now as many as the training images (500–5,000), so both "
                       "distances are estimated alike. Black: a mean pixel under 0.06; the folder's dark "
-                      "temple crops make 1.3 % of its held-out photos so.",
+                      "temple crops make 1.3 % of its held-out photos so. At 64 px, with the zoom (2026-12-06), "
+                      "1.4 % of the samples read black: 18 of 1,280 against 4 of 320 held-out photos, "
+                      "a difference far inside what 4 photos can tell (their share's 95 % interval: "
+                      "0.3–3.2 %).",
     "photos_moonshot": "At up to 32 px a folder of over 1,000 images trains at 3e-3, annealed over the last "
                        "30 % of the steps (`pipeline/recipes.py`; README's learning-rate table: +1.62 to +1.71 "
                        "dB over three seeds). At 64 px auto keeps 1e-3 held, measured on two seeds each: 2e-3 "
@@ -111,21 +114,13 @@ PROFILED = {
                        "and 0.009 below PCA's, samples 1.59× and 1.91×, but its train − held-out gap on this "
                        "split was 1.02 dB (1e-3: 0.72; the target is 1 dB).",
     "photos_skimage_knn": "On scikit-image's eight photographs the sources differ most in their palette, "
-                          "and PCA's top components are that palette. The model's latent tells them apart "
-                          "0.025–0.038 worse at 5 neighbours (1-NN 0.900 at 32 px), with either learning rate "
-                          "(1e-3 held: 0.847 and 0.863 over two seeds; 3e-3 annealed: 0.853 and 0.863) and "
-                          "after β 0.5 or 2, the 32-wide net or no augmentation (0.853–0.856): no training "
-                          "change tried moved it. A loss that also weighs each image's 4×4 grid of cell "
-                          "means (its palette layout) reached 0.869 on seed 0 but 0.859 on seed 1 (PCA 0.900) "
-                          "and cost 0.3–0.4 dB of held-out PSNR. Open in issue #15.",
-    "photos_skimage_samples": "The dark samples are dim, blurred Hubble deep-field crops, not black squares (at "
-                              "32 px the darkest reads a mean pixel of 0.034; three photo crops read 0.004): "
-                              "the decoder cannot draw the field's point-like stars, and the deep-field crops' "
-                              "own mean pixels lie between 0.05 and 0.08, across the 0.06 line. Draws near "
-                              "those photos' latents land darker than the photos from mixtures of 4 or 8 "
-                              "components and from a kernel density on the latents (1.8–4.5 % dark samples); "
-                              "16 components (now auto) drew 0.2–0.4 % when fitted to the training split's "
-                              "latents, 1.6 % here when fitted to all of them. Open in issue #15.",
+                          "and PCA's top components are that palette. Zooming into training images "
+                          "(2026-12-06) lifted the 32 px latent to 0.872 and 0.878 over two seeds (0.853 and "
+                          "0.863 before; PCA 0.884 and 0.900); at 64 px it reads 0.850 (0.856 before). "
+                          "Nothing else tried moved it: either learning rate, β 0.5 or 2, the 32-wide net, "
+                          "no augmentation (0.853–0.856 at 32 px), or a loss that also weighs each image's "
+                          "4×4 grid of cell means (0.875 on seed 0, 0.859 on seed 1, 0.3–0.4 dB of PSNR "
+                          "lost). Open in issue #15.",
     "photos_time": "Until 2026-12-06 (third session) a folder of over 1,000 images at more than 48 px got "
                    "width 32: at 64 px it took 794 s (held-out 21.55 dB, PCA 20.09; train 694 s) and had "
                    "reached 20.5 dB after 220 s of training; width 16 trains all its 125 epochs in those "
@@ -224,9 +219,8 @@ def _scenes(row: dict, raw: dict) -> str:
 
 def _photos(row: dict, raw: dict) -> str:
     size = row["key"].rsplit("_", 1)[-1]
-    for own in ("photos_skimage_knn", "photos_skimage_samples"):
-        if row["key"].startswith(own):
-            return PROFILED[own] + (f" {row['note']}" if own.endswith("samples") and row.get("note") else "")
+    if row["key"].startswith("photos_skimage_knn"):
+        return PROFILED["photos_skimage_knn"]
     for prefix in ("photos_samples", "photos_time", "photos_moonshot"):
         if row["key"].startswith(prefix):
             return PROFILED[prefix] + (f" {row['note']}" if row.get("note") else "")
