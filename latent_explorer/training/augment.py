@@ -82,8 +82,9 @@ def auto_augment(source_kind: str | None) -> str:
 
 
 def legacy_auto(source_kind: str | None) -> str:
-    """What "auto" meant for workspaces saved before zooming, which stored "auto" itself."""
-    return "flip+shift" if source_kind == "folder" else "off"
+    """What "auto" meant for workspaces saved before zooming, which stored "auto" itself: the
+    same without the zoom."""
+    return auto_augment(source_kind).removesuffix("+zoom")
 
 
 def resolve_augment(setting: str, source_kind: str | None, image_size: int) -> Augment:
