@@ -61,14 +61,18 @@ def _one_map(method: str, session) -> tuple[list, dict]:
     holes = np.unique(s["hole"])
     test = ~s["fit"]
     loo = test & (s["hole"] == 0)
-    p = cal.predict(s["r_map"], s["r_lat"])
+    p = cal.predict(s["r_map"], s["r_lat"], s["spread"])
     r = np.geomspace(0.05, 5000, 2000)
-    curve = cal.predict(r, np.full_like(r, np.median(s["r_lat"][loo])))
+    curve = cal.predict(r, np.full_like(r, np.median(s["r_lat"][loo])), np.full_like(r, np.median(s["spread"][loo])))
     crosses = float(r[np.argmax(curve <= 0.2)]) if (curve <= 0.2).any() else None
     grid = inverse.grid(32, margin=0.0)
     f = inverse.features(grid)
-    atlas = {"calibrated_mean": float(cal.predict(f.r_map, f.r_lat).mean()),
+    atlas = {"calibrated_mean": float(cal.predict(f.r_map, f.r_lat, f.spread).mean()),
              "old_mean": float(inverse.uncalibrated_confidence(f.r_map, f.r_lat).mean())}
+    from sklearn.metrics import roc_auc_score
+
+    checked = test & (s["hole"] >= 0)
+    auc, old_auc = (float(roc_auc_score(s["event"][checked], q[checked])) for q in (p, before))
     name = {"pca": "PCA", "umap": "UMAP"}[method]
     print(f"{name} map: τ {cal.tau:.3f} (median nearest-real-image distance, PCA-32 of the pixels); calibration "
           f"{cal.seconds:.2f} s; map {map_s:.1f} s")
@@ -102,13 +106,18 @@ def _one_map(method: str, session) -> tuple[list, dict]:
             note=f"{name} reliability (predicted bin: positions, mean predicted → observed): " + "; ".join(
                 f"{t['lo']:.1f}–{t['hi']:.1f}: {t['count']}, {t['predicted']:.2f} → {t['observed']:.2f}"
                 for t in new["table"]), ece=new["ece"], old_ece=old["ece"]),
+        row(f"discrimination (ROC AUC, held-out half) — {label}", f"old confidence {old_auc:.3f}", f"{auc:.3f}",
+            f"{auc - old_auc:+.3f}", "—", None, key=f"confidence_auc_{method}",
+            note=f"{name}: how well the confidence ranks the decodes that are within τ above those that are not, "
+                 "over every checked position (the old score ranks by the two distances alone)",
+            auc=auc, old_auc=old_auc),
         row(f"calibration time, once per map — {label}", "—", f"{fmt_s(warm_s)} (first in the process "
             f"{fmt_s(cal.seconds)})", "—", "≤ 2 s", warm_s <= 2.0, key=f"confidence_time_{method}",
             note=f"{name}: {len(s['r_map'])} positions decoded, in the app's own calibration thread",
             seconds=warm_s, first_seconds=cal.seconds),
     ]
     raw = {"tau": cal.tau, "quantile": cal.quantile, "weights": cal.weights.tolist(), "reach": list(cal.reach),
-           "calibration_s": warm_s, "first_calibration_s": cal.seconds, "map_s": map_s, "calibrated": new, "old": old, "atlas_grid_32": atlas,
+           "auc": auc, "old_auc": old_auc, "calibration_s": warm_s, "first_calibration_s": cal.seconds, "map_s": map_s, "calibrated": new, "old": old, "atlas_grid_32": atlas,
            "by_hole": {str(int(h)): {"calibrated": float(p[m].mean()), "observed": float(s["event"][m].mean()),
                                      "old": float(before[m].mean()), "median_r_map": float(np.median(s["r_map"][m]))}
                        for h, m in at.items()}}

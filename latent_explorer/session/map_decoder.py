@@ -82,7 +82,7 @@ class MapDecoder:
         features = inverse.features(positions)
         if calibration is None:
             return features.latents, inverse.confidence_of(features), False
-        conf = np.clip(calibration.predict(features.r_map, features.r_lat), 0.0, 1.0)
+        conf = np.clip(calibration.predict(features.r_map, features.r_lat, features.spread), 0.0, 1.0)
         return features.latents, conf.astype(np.float32), True
 
     def _calibration(self, wait: bool = True):

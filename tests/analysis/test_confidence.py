@@ -54,7 +54,7 @@ def _reliable(predicted, cal) -> tuple[float, float]:
 def test_the_chance_matches_what_happens_on_images_it_was_not_fitted_on(calibrated):
     method, _, inverse, cal = calibrated
     s = cal.samples
-    ece, worst = _reliable(cal.predict(s["r_map"], s["r_lat"]), cal)
+    ece, worst = _reliable(cal.predict(s["r_map"], s["r_lat"], s["spread"]), cal)
     assert ece <= 0.08 and worst <= 0.12, (method, ece, worst, cal.table)
     old_ece, old_worst = _reliable(_old(inverse, cal), cal)
     assert old_ece > 0.15 and old_worst > 0.3  # the old score was no probability
@@ -64,10 +64,15 @@ def test_the_chance_matches_what_happens_on_images_it_was_not_fitted_on(calibrat
 def test_high_at_held_out_images_positions_and_fading_far_from_the_data(calibrated):
     method, embedding, inverse, cal = calibrated
     s = cal.samples
-    p = cal.predict(s["r_map"], s["r_lat"])
+    p = cal.predict(s["r_map"], s["r_lat"], s["spread"])
     test = ~s["fit"]
-    by_hole = [p[test & (s["hole"] == h)].mean() for h in np.unique(s["hole"][s["hole"] >= 0])]
-    assert np.all(np.diff(by_hole) <= 0.02), by_hole  # further from the data, never more trusted
+    holes = np.unique(s["hole"][s["hole"] >= 0])
+    by_hole = [p[test & (s["hole"] == h)].mean() for h in holes]
+    seen = [s["event"][test & (s["hole"] == h)].mean() for h in holes]
+    assert np.all(np.diff(by_hole[:-1]) <= 0.02), by_hole  # further from the data, never more trusted
+    # the widest hole leaves k + 1 points at the map's far edge, which agree with one another:
+    # on a PCA map the plane's exact inverse keeps about a fifth of those decodes faithful
+    assert by_hole[-1] <= by_hole[-2] + 0.02 or abs(by_hole[-1] - seen[-1]) <= 0.05, (by_hole, seen)
     if method == "tsne":  # a t-SNE map of this model: neighbours on the map look alike
         summary = cal.summary()
         assert summary["held_out_mean"] >= 0.5 and summary["held_out_observed"] >= 0.5
@@ -76,8 +81,8 @@ def test_high_at_held_out_images_positions_and_fading_far_from_the_data(calibrat
         assert _old(inverse, cal)[far].mean() < 0.2 and not s["event"][test & (s["hole"] == 0)].all()
     lo, hi = inverse.bounds
     own, off_map = inverse.features(embedding[:20]), inverse.features(hi + 3 * (hi - lo))
-    assert cal.predict(own.r_map, own.r_lat).min() == 1.0  # there it decodes that image's reconstruction
-    assert cal.predict(off_map.r_map, off_map.r_lat)[0] < 0.05  # beyond anything checked
+    assert cal.predict(own.r_map, own.r_lat, own.spread).min() == 1.0  # there it decodes that image's reconstruction
+    assert cal.predict(off_map.r_map, off_map.r_lat, off_map.spread)[0] < 0.05  # beyond anything checked
 
 
 def test_calibration_is_deterministic(trained):

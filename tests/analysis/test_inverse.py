@@ -122,5 +122,24 @@ def test_a_hole_decodes_as_if_its_points_were_not_there(digits):
     part = inverse.subset(np.flatnonzero(kept))
     np.testing.assert_allclose(part.features(y[i]).latents, ref.latents, rtol=1e-5, atol=1e-5)
     assert not inverse.calibrated
-    inverse.confidence = lambda r_map, r_lat: np.full(len(r_map), 0.25)  # a calibration's predict
+    inverse.confidence = lambda r_map, r_lat, spread: np.full(len(r_map), 0.25)  # a calibration's predict
     assert inverse.calibrated and np.all(inverse.inverse(y[:3])[1] == 0.25)
+
+
+@pytest.mark.parametrize("linear", [False, True])
+def test_the_spread_says_where_neighbours_on_the_map_hold_unlike_latents(linear):
+    """Left of x = 5 the latents follow the map; right of it, points side by side are of two
+    kinds far apart in latent space, so a position there does not tell which image lies there."""
+    rng = np.random.default_rng(0)
+    y = rng.uniform(0, 10, size=(600, 2))
+    z = np.zeros((600, 6))
+    z[:, :2] = y
+    right = y[:, 0] > 5
+    z[right, 2] = rng.choice([-5.0, 5.0], right.sum())
+    pca = (np.zeros(6), np.eye(6)[:2]) if linear else None  # the map is the latents' first two axes
+    inverse = InverseMap(z, y, linear=pca)
+    agree = inverse.features(rng.uniform([1, 1], [4, 9], (60, 2))).spread
+    differ = inverse.features(rng.uniform([6, 1], [9, 9], (60, 2))).spread
+    assert np.median(differ) > 4 * np.median(agree), (np.median(differ), np.median(agree))
+    assert np.median(differ) * inverse.latent_spacing > 3.0  # about the two kinds' half-distance, 5
+    assert inverse.features(y[:20]).spread.max() < 1e-3  # a data point's own position: its latent alone

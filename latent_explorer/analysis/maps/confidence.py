@@ -8,7 +8,7 @@ Checked on held-out images by spatial cross-validation: all embedded points with
 radius h around image i's position are taken away (h = 0: i alone; up to 128 map spacings), the
 map is decoded there from what is left and compared with i's reconstruction, so the check reaches
 as far from the data as the map does. A logistic model with non-positive slopes maps a position's
-features (`InverseMap.features`: r_map, r_lat) to the chance; half of the held-out images fit it,
+features (`InverseMap.features`: r_map, r_lat, spread) to the chance; half of the held-out images fit it,
 the other half give its reliability table. On a data point the decoded image *is* the
 reconstruction: 1. Beyond the farthest checked distance the chance also fades with the excess,
 so "far off the map" never reads as trusted.
@@ -18,6 +18,13 @@ decodes 600 spacings off the data (blends of near latents look real: it measured
 not the position), and comparing with the image rather than its reconstruction failed half the
 images' own positions (the model's blur). It says nothing of the blur itself — a model that
 draws every image alike is "faithful" everywhere; the reconstruction error tells that.
+
+Why the spread of the blended neighbours' latents: on a PCA map of 16-d latents a position
+leaves 14 dimensions open, so near the data the distances barely tell a faithful decode from
+one that is not; where the map's neighbours agree in latent space it is. Measured on the
+held-out half of 1,600 photos (32 px), against the distances alone: the area under the ROC
+curve 0.858 → 0.889 (PCA map) and 0.912 → 0.936 (UMAP), 0.792 → 0.851 and 0.884 → 0.894 on a
+second folder; expected calibration error 0.048 → 0.016 and 0.072 → 0.040 on the PCA maps.
 
 Qt- and torch-free: ``decode`` is any callable latents (M, D) → uint8 images (M, H, W, C)."""
 from __future__ import annotations
@@ -39,7 +46,7 @@ CENTRES = 250  # held-out images whose positions are checked
 HOLES = (0, 1, 2, 4, 8, 16, 32, 64, 128)  # hole radii, in map spacings
 MAP_CAP = 20_000  # a bigger map is calibrated on a fixed sample of its points (features are in spacings)
 ON_POINT = 1e-4  # r_map below this: the position is a data point's own
-LINEAR_SCALE = (64.0, 8.0)  # r_map, r_lat units of the linear terms (keeps the fit well scaled)
+LINEAR_SCALE = (64.0, 8.0, 8.0)  # r_map, r_lat, spread units of the linear terms (keeps the fit well scaled)
 BINS = 10
 CHUNK = 1 << 22  # distance-matrix entries per block
 _ONE_AT_A_TIME = threading.Lock()  # calibrations queue: they would only share two cores, and the
@@ -105,11 +112,12 @@ def reliability(predicted, observed, bins: int = BINS) -> tuple[list[dict], floa
     return table, float(ece)
 
 
-def _design(r_map, r_lat) -> np.ndarray:
-    """log(r + 0.02) follows the fast change near the data, r / scale the collapse far away."""
-    r_map, r_lat = np.broadcast_arrays(np.atleast_1d(np.asarray(r_map, np.float64)), np.asarray(r_lat, np.float64))
-    return np.stack([np.log(r_map + 0.02), r_map / LINEAR_SCALE[0],
-                     np.log(r_lat + 0.02), r_lat / LINEAR_SCALE[1]], axis=1)
+def _design(r_map, r_lat, spread) -> np.ndarray:
+    """log(r + 0.02) follows the fast change near the data, r / scale the collapse far away; the
+    spread enters linearly (a log term too fitted the digits' t-SNE map worse, the photos no better)."""
+    r_map, r_lat, spread = np.broadcast_arrays(*(np.atleast_1d(np.asarray(r, np.float64)) for r in (r_map, r_lat, spread)))
+    return np.stack([np.log(r_map + 0.02), r_map / LINEAR_SCALE[0], np.log(r_lat + 0.02), r_lat / LINEAR_SCALE[1],
+                     spread / LINEAR_SCALE[2]], axis=1)
 
 
 def _fit_logistic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -127,7 +135,7 @@ def _fit_logistic(x: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 @dataclass
 class Calibration:
-    """P(decoded image within τ of the reconstruction of an image lying there | r_map, r_lat),
+    """P(decoded image within τ of the reconstruction of an image lying there | r_map, r_lat, spread),
     and how it did on the held-out images it was not fitted on. ``samples``: every checked
     position (hole radius in map spacings, −1 for the image's own position)."""
 
@@ -140,10 +148,10 @@ class Calibration:
     seconds: float
     samples: dict = field(repr=False)
 
-    def predict(self, r_map, r_lat) -> np.ndarray:
+    def predict(self, r_map, r_lat, spread) -> np.ndarray:
         r_map = np.atleast_1d(np.asarray(r_map, np.float64))
         r_lat = np.broadcast_to(np.asarray(r_lat, np.float64), r_map.shape)
-        t = self.weights[0] + _design(r_map, r_lat) @ self.weights[1:]
+        t = self.weights[0] + _design(r_map, r_lat, spread) @ self.weights[1:]
         beyond = np.maximum(r_map / self.reach[0] - 1.0, 0.0) ** 2 + np.maximum(r_lat / self.reach[1] - 1.0, 0.0) ** 2
         return np.where(r_map < ON_POINT, 1.0, np.exp(-0.5 * beyond) / (1.0 + np.exp(-t)))
 
@@ -153,7 +161,7 @@ class Calibration:
         the image taken away (hole 0), the share of positions beyond 2 map spacings given ≤ 0.2,
         and the reliability table with its expected calibration error."""
         s = self.samples
-        p = self.predict(s["r_map"], s["r_lat"]) if predicted is None else np.asarray(predicted, np.float64)
+        p = self.predict(s["r_map"], s["r_lat"], s["spread"]) if predicted is None else np.asarray(predicted, np.float64)
         test = ~s["fit"] & (s["hole"] >= 0)
         held, far = test & (s["hole"] == 0), test & (s["r_map"] > 2.0)
         table, ece = reliability(p[test], s["event"][test])
@@ -209,12 +217,14 @@ def _calibrate(inverse, embedding, images, decode, held_out, seed, quantile, cen
     samples = {
         "r_map": np.concatenate([own.r_map] + [g.r_map for g in groups]),
         "r_lat": np.concatenate([own.r_lat] + [g.r_lat for g in groups]),
+        "spread": np.concatenate([own.spread] + [g.spread for g in groups]),
         "hole": np.repeat(np.array((-1,) + HOLES, np.float64), n),
         "event": distance <= space.tau, "distance": distance,
         "fit": np.tile(fit_centre, len(HOLES) + 1), "image": np.tile(chosen, len(HOLES) + 1),
     }
     fit = samples["fit"] & (samples["hole"] >= 0)  # own positions hold by definition: not fitted
-    weights = _fit_logistic(_design(samples["r_map"][fit], samples["r_lat"][fit]), samples["event"][fit].astype(float))
+    weights = _fit_logistic(_design(samples["r_map"][fit], samples["r_lat"][fit], samples["spread"][fit]),
+                            samples["event"][fit].astype(float))
     reach = (float(samples["r_map"][fit].max()), float(samples["r_lat"][fit].max()))
     cal = Calibration(weights, reach, space.tau, space.quantile, [], 0.0, 0.0, samples)
     report = cal.summary()

@@ -7,9 +7,12 @@ one nearest-neighbour distance from their true latents, as well as Gaussian-kern
 local-linear interpolation did. On a PCA map the exact linear inverse carries the blend: only each
 latent's part off the PCA plane is interpolated, so positions between points move linearly.
 
-Every position has two features (`features`): r_map, its distance to the nearest embedded point
-in map spacings, and r_lat, the produced latent's distance to the nearest data latent in latent
-spacings. The confidence is a function of them: a calibrated probability when one has been set
+Every position has three features (`features`): r_map, its distance to the nearest embedded point
+in map spacings; r_lat, the produced latent's distance to the nearest data latent in latent
+spacings; and spread, how far the blended neighbours' latents lie from one another (their
+weighted RMS distance from their weighted mean, in latent spacings) — where points that sit
+together on the map hold unlike latents, the position does not say which image lies there.
+The confidence is a function of them: a calibrated probability when one has been set
 (`analysis.maps.confidence`, which needs the images and a decoder), else `uncalibrated_confidence`
 — g(r_map) × g(r_lat), g(r) = exp(−½ (r / reach)²): 1 on a data point and falling away from it,
 but not a probability of anything (with precomputed embeddings there is nothing to check it on)."""
@@ -79,6 +82,7 @@ class InverseFeatures:
     latents: np.ndarray  # (M, D) float32, the produced latents
     r_map: np.ndarray  # (M,) distance to the nearest embedded point / map spacing
     r_lat: np.ndarray  # (M,) distance from the latent to the nearest data latent / latent spacing
+    spread: np.ndarray  # (M,) weighted RMS distance of the blended latents from their mean / latent spacing
 
 
 class InverseMap:
@@ -86,12 +90,13 @@ class InverseMap:
     (mean (D,), components (k, D)) for a PCA map. Rows of the embedding that are not finite
     (points UMAP could not place) are left out. Indexes are built once, here.
 
-    ``confidence``: (r_map, r_lat) → probabilities, e.g. a fitted `confidence.Calibration`'s
-    ``predict``; None (the default) uses `uncalibrated_confidence`. Settable later."""
+    ``confidence``: (r_map, r_lat, spread) → probabilities, e.g. a fitted
+    `confidence.Calibration`'s ``predict``; None (the default) uses `uncalibrated_confidence`.
+    Settable later."""
 
     def __init__(
         self, latents, embedding, k: int = 8, linear: tuple | None = None, reach: float = 2.0,
-        confidence: Callable[[np.ndarray, np.ndarray], np.ndarray] | None = None,
+        confidence: Callable[[np.ndarray, np.ndarray, np.ndarray], np.ndarray] | None = None,
     ) -> None:
         z = np.asarray(latents, np.float64)
         y = np.asarray(embedding, np.float64)
@@ -160,8 +165,10 @@ class InverseMap:
         return self.confidence is not None
 
     def confidence_of(self, features: InverseFeatures) -> np.ndarray:
-        fn = self.confidence or self.uncalibrated_confidence
-        return np.clip(fn(features.r_map, features.r_lat), 0.0, 1.0).astype(np.float32)
+        f = features
+        p = self.uncalibrated_confidence(f.r_map, f.r_lat) if self.confidence is None else \
+            self.confidence(f.r_map, f.r_lat, f.spread)
+        return np.clip(p, 0.0, 1.0).astype(np.float32)
 
     def uncalibrated_confidence(self, r_map, r_lat) -> np.ndarray:
         """The fallback: 1 on a data point, falling with both distances; not a probability."""
@@ -200,10 +207,14 @@ class InverseMap:
         total = weights.sum(axis=1, keepdims=True)
         # k+1 neighbours all at one distance (a perfectly regular spot): blend them equally.
         weights = np.where(total > 0, weights / np.where(total > 0, total, 1.0), 1.0 / self.k)
-        out = np.einsum("mk,mkd->md", weights, self._values[idx[:, :-1]])
+        blended = self._values[idx[:, :-1]]
+        out = np.einsum("mk,mkd->md", weights, blended)
         if self._linear is not None:
             mean, components = self._linear
             out += mean + p @ components
+            blended = blended + self._map_tree.data[idx[:, :-1]] @ components  # the whole latents, less the mean
+        centre = np.einsum("mk,mkd->md", weights, blended)
+        spread = np.sqrt(np.einsum("mk,mk->m", weights, np.square(blended - centre[:, None]).sum(axis=2)))
         off = self._nearest_latent.distance(out, exclude=gone)
         return InverseFeatures(out.astype(np.float32), dist[:, 0] / self.map_spacing,
-                               off / self.latent_spacing)
+                               off / self.latent_spacing, spread / self.latent_spacing)
