@@ -25,6 +25,10 @@ one that is not; where the map's neighbours agree in latent space it is. Measure
 held-out half of 1,600 photos (32 px), against the distances alone: the area under the ROC
 curve 0.858 → 0.889 (PCA map) and 0.912 → 0.936 (UMAP), 0.792 → 0.851 and 0.884 → 0.894 on a
 second folder; expected calibration error 0.048 → 0.016 and 0.072 → 0.040 on the PCA maps.
+A bias it keeps: at held-out images' own positions it reads 0.03–0.10 above what happens
+(0.38 against 0.28 on that PCA map), because within a few spacings of the data the share of
+faithful decodes hardly changes while the features do, and the model is monotone in them.
+Unconstrained slopes or weighting those positions more only move the bias to 1–8 spacings.
 
 Qt- and torch-free: ``decode`` is any callable latents (M, D) → uint8 images (M, H, W, C)."""
 from __future__ import annotations
