@@ -77,12 +77,25 @@ def test_placing_on_a_nonlinear_map_lands_among_the_neighbours(saved_digits_work
         dec.place(np.zeros((1, 3)))
 
 
-def test_decoded_atlas_covers_the_map_and_trusts_the_middle_more(steered):
+def test_decoded_atlas_covers_the_map_and_trusts_where_decodes_are_faithful(steered):
+    """The middle of this PCA map is where the digits overlap: held-out images there decode
+    faithfully (image left out) about a fifth of the time, at the rim half the time. The atlas
+    reads the same: a position whose neighbours are unlike does not say which image lies there."""
     s, st = steered
     centres, images, conf = st.decoder.atlas(12)
     assert centres.shape == (144, 2) and images.shape == (144, 16, 16, 1)
-    inner = (np.abs(centres - np.median(s.map, 0)) < np.std(s.map, 0)).all(1)
-    assert conf[inner].mean() > conf[~inner].mean()
+    assert st.decoder.calibration is not None
+
+    def middle(positions):
+        return (np.abs(positions - np.median(s.map, 0)) < np.std(s.map, 0)).all(1)
+
+    checked = st.decoder.calibration.samples
+    held = checked["hole"] == 0
+    inner = middle(s.map[checked["image"][held]])
+    faithful = checked["event"][held]
+    assert faithful[~inner].mean() - faithful[inner].mean() > 0.2
+    tiles = middle(centres)
+    assert conf[~tiles].mean() - conf[tiles].mean() > 0.1
 
 
 def test_saved_directions_round_trip_and_damaged_ones_are_refused(steered):

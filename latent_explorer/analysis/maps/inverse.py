@@ -9,8 +9,8 @@ latent's part off the PCA plane is interpolated, so positions between points mov
 
 Every position has three features (`features`): r_map, its distance to the nearest embedded point
 in map spacings; r_lat, the produced latent's distance to the nearest data latent in latent
-spacings; and spread, how far the blended neighbours' latents lie from one another (their
-weighted RMS distance from their weighted mean, in latent spacings) — where points that sit
+spacings; and spread, how far the k neighbours' latents lie from one another (their RMS
+distance from their mean, nearer ones weighted more, in latent spacings) — where points that sit
 together on the map hold unlike latents, the position does not say which image lies there.
 The confidence is a function of them: a calibrated probability when one has been set
 (`analysis.maps.confidence`, which needs the images and a decoder), else `uncalibrated_confidence`
@@ -82,7 +82,7 @@ class InverseFeatures:
     latents: np.ndarray  # (M, D) float32, the produced latents
     r_map: np.ndarray  # (M,) distance to the nearest embedded point / map spacing
     r_lat: np.ndarray  # (M,) distance from the latent to the nearest data latent / latent spacing
-    spread: np.ndarray  # (M,) weighted RMS distance of the blended latents from their mean / latent spacing
+    spread: np.ndarray  # (M,) RMS distance of the neighbours' latents from their mean / latent spacing
 
 
 class InverseMap:
@@ -175,6 +175,17 @@ class InverseMap:
         return np.exp(-0.5 * np.square(np.asarray(r_map) / self.reach)
                       - 0.5 * np.square(np.asarray(r_lat) / self.reach))
 
+    def _spread(self, latents: np.ndarray, dist: np.ndarray, radius: np.ndarray) -> np.ndarray:
+        """(M,) RMS distance of the k neighbours' latents (M, k, D) from their mean, weighted by
+        ((R − d) / R)²: smooth as the position moves, like the blend, but without the blend's 1/d,
+        which near one point would hide how unlike its neighbours are (the decode there is that
+        point's; whether it is also the image lying there depends on the neighbourhood)."""
+        weights = np.square(np.maximum(radius - dist[:, :-1], 0.0) / np.maximum(radius, 1e-300))
+        total = weights.sum(axis=1, keepdims=True)
+        weights = np.where(total > 0, weights / np.where(total > 0, total, 1.0), 1.0 / self.k)
+        centre = np.einsum("mk,mkd->md", weights, latents)
+        return np.sqrt(np.einsum("mk,mk->m", weights, np.square(latents - centre[:, None]).sum(axis=2)))
+
     def features(self, positions, hole=None) -> InverseFeatures:
         """The latents at positions (M, k) and their distances from the data. ``hole`` (M,) or
         a scalar: embedded points within that distance of each position are treated as absent
@@ -213,8 +224,7 @@ class InverseMap:
             mean, components = self._linear
             out += mean + p @ components
             blended = blended + self._map_tree.data[idx[:, :-1]] @ components  # the whole latents, less the mean
-        centre = np.einsum("mk,mkd->md", weights, blended)
-        spread = np.sqrt(np.einsum("mk,mk->m", weights, np.square(blended - centre[:, None]).sum(axis=2)))
+        spread = self._spread(blended, dist, radius)
         off = self._nearest_latent.distance(out, exclude=gone)
         return InverseFeatures(out.astype(np.float32), dist[:, 0] / self.map_spacing,
                                off / self.latent_spacing, spread / self.latent_spacing)
