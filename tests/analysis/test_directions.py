@@ -25,16 +25,24 @@ def test_label_direction_separates_zero_from_rest(ws, method):
     assert np.isclose(d.spread, np.std(z.astype(np.float64) @ d.unit))
 
 
-def test_edit_moves_projection_by_strength_times_spread(ws):
-    z = ws.latents.mean.astype(np.float64)
-    a = D.direction_from_groups(z, ws.dataset.labels, 0, None, "mean-diff", ws.train_idx, ws.val_idx)
-    b = D.direction_from_groups(z, ws.dataset.labels, 1, 7, "mean-diff", ws.train_idx, ws.val_idx)
-    z1 = D.edit(z[0], a, 1.5)
-    assert np.isclose(a.project(z1) - a.project(z[0]), 1.5 * a.spread)
-    batch = D.edit(z[:5], [a, b], [2.0, -1.0])
+def test_edit_moves_by_strength_times_spread_and_a_label_stops_where_its_class_ends(ws):
+    z, labels = ws.latents.mean.astype(np.float64), ws.dataset.labels
+    a = D.direction_from_groups(z, labels, 0, None, "mean-diff", ws.train_idx, ws.val_idx)
+    lo, hi = a.limits
+    along, zero = z @ a.unit, labels == 0
+    assert lo < np.median(along[~zero]) < np.median(along[zero]) < hi < along[zero].max()
+    start = int(np.argmin(np.abs(along - (lo + hi) / 2)))
+    inside = min(hi - along[start], along[start] - lo) / a.spread / 2
+    assert np.isclose(a.project(D.edit(z[start], a, inside)) - along[start], inside * a.spread)
+    assert np.isclose(a.project(D.edit(z[start], a, 50.0)), hi)  # "toward 0" stops at the 0s' 90th percentile
+    assert np.isclose(a.project(D.edit(z[start], a, -50.0)), lo)
+    beyond = int(np.argmax(along))  # a 0 further out than that: neither pulled back nor pushed on
+    assert np.allclose(D.edit(z[beyond], a, 2.0), z[beyond]) and np.allclose(D.edit(z[beyond], a, 0.0), z[beyond])
+    assert np.isclose(a.project(D.edit(z[beyond], a, -1.0)), along[beyond] - a.spread)
+    pcs = D.principal_directions(z, 2)  # no limits: straight lines, however far
+    batch = D.edit(z[:5], pcs, [4.0, -3.0])
     assert batch.shape == (5, z.shape[1])
-    expected = z[:5] + 2.0 * a.spread * a.unit - 1.0 * b.spread * b.unit
-    assert np.allclose(batch, expected)
+    assert np.allclose(batch, z[:5] + 4.0 * pcs[0].spread * pcs[0].unit - 3.0 * pcs[1].spread * pcs[1].unit)
 
 
 def test_conditional_direction_is_orthogonal_to_the_others(ws):

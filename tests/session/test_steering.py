@@ -104,6 +104,11 @@ def test_saved_directions_round_trip_and_damaged_ones_are_refused(steered):
     back = directions_from_state(meta, units, units.shape[1])
     assert [d.name for d in back] == [d.name for d in st.directions]
     assert np.allclose(back[0].unit, st.directions[0].unit)
+    assert back[0].limits == st.directions[0].limits and back[0].limits is not None  # "toward 0" stops there
+    meta[0].pop("limits")  # saved before directions had limits: pushed without them
+    assert directions_from_state(meta, units, units.shape[1])[0].limits is None
+    with pytest.raises(UserError, match="damaged"):
+        directions_from_state([{**meta[1], "limits": [1.0, float("nan")]}], units[1:2], units.shape[1])
     with pytest.raises(UserError, match="do not fit"):
         directions_from_state(meta, units[:, :3], units.shape[1])
     with pytest.raises(UserError, match="damaged"):

@@ -102,7 +102,18 @@ def directions_from_state(meta: Any, units: np.ndarray | None, latent_dim: int) 
                 score=None if item.get("score") is None else float(item["score"]),
                 score_name=str(item.get("score_name", "")), spread=float(item["spread"]),
                 monotonicity=item.get("monotonicity"), meta=dict(item.get("meta") or {}),
+                limits=_limits(item.get("limits")),
             ))
     except (KeyError, TypeError, ValueError) as exc:
         raise UserError(f"the saved directions are damaged: {exc}") from None
     return out
+
+
+def _limits(saved) -> tuple[float, float] | None:
+    """Saved limits, or None (directions saved before they had any push without them)."""
+    if saved is None:
+        return None
+    lo, hi = (float(v) for v in saved)
+    if not (np.isfinite(lo) and np.isfinite(hi) and lo <= hi):
+        raise ValueError(f"limits {saved!r}")
+    return lo, hi

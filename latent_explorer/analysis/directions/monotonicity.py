@@ -61,7 +61,8 @@ def monotonicity(
     span: float = 2.0,
     value_range: float | None = None,
 ) -> dict[str, Any]:
-    """Walk ``z_start`` over ±``span`` spreads along ``direction``, decode, re-encode and apply
+    """Walk ``z_start`` over ±``span`` spreads along ``direction`` as a slider pushes it (stopping
+    at its limits), decode, re-encode and apply
     ``predictor``. Returns ``spearman`` (step index vs predicted value; signed) and ``moved``
     (|end − start| of the prediction as a share of the attribute's range: ``value_range`` or
     ``predictor.value_range``). ``z_start`` may be one latent (D,) or several (M, D): the
@@ -75,8 +76,7 @@ def monotonicity(
     if not rng_value:
         raise ValueError("give value_range: the attribute's range on the data")
     starts = np.atleast_2d(np.asarray(z_start, np.float64))
-    t = np.linspace(-span, span, n_steps) * direction.spread
-    walk = starts[:, None, :] + t[None, :, None] * np.asarray(direction.unit)[None, None, :]
+    walk = np.stack([direction.push(starts, s) for s in np.linspace(-span, span, n_steps)], axis=1)
     images = decode_latents(model, walk.reshape(-1, walk.shape[-1]))
     x = torch.from_numpy(images.astype(np.float32) / 255.0).permute(0, 3, 1, 2).contiguous()
     was_training = model.training
