@@ -50,3 +50,6 @@ def test_slider_rows_appear_whole_without_moving_each_other(window, qtbot, saved
     assert not partial
     # as they show, and once more when the scroll bar comes: 458 for 103 widgets (2,275 before)
     assert counter.seen <= 6 * widgets, (counter.seen, widgets)
+    rows = {row.name.text(): row for row in sliders.rows}
+    assert "stops where the class ends" in rows["toward 0"].name.toolTip()  # a label's push has limits
+    assert "stops" not in rows["PC1"].name.toolTip()

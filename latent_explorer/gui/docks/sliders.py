@@ -62,8 +62,11 @@ class _Row:
     def __init__(self, index: int, direction, on_value, on_press) -> None:
         self.index = index
         self.name = QLabel(direction.name)
+        stops = ("\nIt stops where the class ends (its 90th percentile along the direction; the rest's "
+                 "10th the other way): pushed further, decoded images leave the data and read as "
+                 "something else.") if direction.limits is not None else ""
         self.name.setToolTip(f"{direction.name} ({direction.kind}); one step = 1 spread "
-                             f"({direction.spread:.3g}) of the data along it")
+                             f"({direction.spread:.3g}) of the data along it{stops}")
         self.score = QLabel()
         self.score.setStyleSheet("color: gray; font-size: 8pt")
         self.label = QWidget()
