@@ -156,9 +156,9 @@ def direction_from_groups(
         unit = _unit(clf.coef_[0])
     else:
         raise ValueError(f"unknown method '{method}' (use mean-diff or logistic)")
-    threshold = _fit_threshold(z[tr] @ unit, pos[tr])
-    score = _balanced_accuracy(z[va] @ unit, pos[va], threshold) if len(va) else None
     along = z[tr] @ unit
+    threshold = _fit_threshold(along, pos[tr])
+    score = _balanced_accuracy(z[va] @ unit, pos[va], threshold) if len(va) else None
     limits = (float(np.quantile(along[neg[tr]], 1.0 - LIMIT_QUANTILE)), float(np.quantile(along[pos[tr]], LIMIT_QUANTILE)))
     if name is None:
         neg_name = "rest" if negative is None else _label_text(negative)

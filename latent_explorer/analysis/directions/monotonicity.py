@@ -61,9 +61,8 @@ def monotonicity(
     span: float = 2.0,
     value_range: float | None = None,
 ) -> dict[str, Any]:
-    """Walk ``z_start`` over ±``span`` spreads along ``direction`` as a slider pushes it (stopping
-    at its limits), decode, re-encode and apply
-    ``predictor``. Returns ``spearman`` (step index vs predicted value; signed) and ``moved``
+    """Walk ``z_start`` over ±``span`` spreads along ``direction`` as a slider pushes it
+    (stopping at its limits), decode, re-encode and apply ``predictor``. Returns ``spearman`` (step index vs predicted value; signed) and ``moved``
     (|end − start| of the prediction as a share of the attribute's range: ``value_range`` or
     ``predictor.value_range``). ``z_start`` may be one latent (D,) or several (M, D): the
     figures are then averaged over the walks; ``predicted`` is the mean curve."""

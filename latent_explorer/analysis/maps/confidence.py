@@ -8,8 +8,8 @@ Checked on held-out images by spatial cross-validation: all embedded points with
 radius h around image i's position are taken away (h = 0: i alone; up to 128 map spacings), the
 map is decoded there from what is left and compared with i's reconstruction, so the check reaches
 as far from the data as the map does. A logistic model with non-positive slopes maps a position's
-features (`InverseMap.features`: r_map, r_lat, spread) to the chance; half of the held-out images fit it,
-the other half give its reliability table. On a data point the decoded image *is* the
+features (`InverseMap.features`: r_map, r_lat, spread) to the chance; half of the held-out images
+fit it, the other half give its reliability table. On a data point the decoded image *is* the
 reconstruction: 1. Beyond the farthest checked distance the chance also fades with the excess,
 so "far off the map" never reads as trusted.
 

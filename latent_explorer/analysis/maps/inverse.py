@@ -34,6 +34,13 @@ def _typical_map_spacing(tree: cKDTree, points: np.ndarray, sample: int = 2000) 
     return _median_positive(dist[:, 1])
 
 
+def _normalised(weights: np.ndarray, k: int) -> np.ndarray:
+    """Rows of (M, k) weights scaled to sum to 1; a row of zeros (k + 1 neighbours all at one
+    distance: a perfectly regular spot) weighs its k equally."""
+    total = weights.sum(axis=1, keepdims=True)
+    return np.where(total > 0, weights / np.where(total > 0, total, 1.0), 1.0 / k)
+
+
 def _median_positive(distances: np.ndarray) -> float:
     positive = distances[distances > 0]
     return float(np.median(positive)) if len(positive) else 1.0
@@ -180,9 +187,7 @@ class InverseMap:
         ((R − d) / R)²: smooth as the position moves, like the blend, but without the blend's 1/d,
         which near one point would hide how unlike its neighbours are (the decode there is that
         point's; whether it is also the image lying there depends on the neighbourhood)."""
-        weights = np.square(np.maximum(radius - dist[:, :-1], 0.0) / np.maximum(radius, 1e-300))
-        total = weights.sum(axis=1, keepdims=True)
-        weights = np.where(total > 0, weights / np.where(total > 0, total, 1.0), 1.0 / self.k)
+        weights = _normalised(np.square(np.maximum(radius - dist[:, :-1], 0.0) / np.maximum(radius, 1e-300)), self.k)
         centre = np.einsum("mk,mkd->md", weights, latents)
         return np.sqrt(np.einsum("mk,mk->m", weights, np.square(latents - centre[:, None]).sum(axis=2)))
 
@@ -214,10 +219,7 @@ class InverseMap:
             dist, idx = np.take_along_axis(dist, cols, 1), np.take_along_axis(idx, cols, 1)
         radius = dist[:, -1:]
         near = np.maximum(dist[:, :-1], 1e-12 * self.map_spacing)
-        weights = np.square(np.maximum(radius - near, 0.0) / (radius * near))
-        total = weights.sum(axis=1, keepdims=True)
-        # k+1 neighbours all at one distance (a perfectly regular spot): blend them equally.
-        weights = np.where(total > 0, weights / np.where(total > 0, total, 1.0), 1.0 / self.k)
+        weights = _normalised(np.square(np.maximum(radius - near, 0.0) / (radius * near)), self.k)
         blended = self._values[idx[:, :-1]]
         out = np.einsum("mk,mkd->md", weights, blended)
         if self._linear is not None:
