@@ -20,7 +20,8 @@ STRENGTH_LIMIT = 3.0  # spreads either way
 @dataclass(frozen=True)
 class Edit:
     """The image ``origin`` (−1: an image from outside the data) moved by ``strengths`` (one per
-    direction, in spreads)."""
+    direction, in spreads, as the sliders ask); ``applied``: how far each push really moved it,
+    less than asked where a direction's limit stopped it (None: as asked)."""
 
     origin: int
     origin_latent: np.ndarray
@@ -29,10 +30,15 @@ class Edit:
     origin_position: np.ndarray | None
     position: np.ndarray | None
     name: str | None = None  # an image from outside the data: its file name
+    applied: np.ndarray | None = None
 
     @property
     def is_identity(self) -> bool:
         return not np.any(self.strengths)
+
+    def applied_strength(self, which: int) -> float:
+        asked = float(self.strengths[which])
+        return asked if self.applied is None or which >= len(self.applied) else float(self.applied[which])
 
 
 @dataclass
@@ -181,19 +187,19 @@ class Steering:
             self._update(np.zeros(len(self.directions)))
 
     def _update(self, strengths: np.ndarray) -> None:
-        from latent_explorer.analysis.directions.directions import edit as move
+        from latent_explorer.analysis.directions.directions import edit_applied
 
         e = self.edit
-        latent = e.origin_latent.copy()
+        latent, applied = e.origin_latent.copy(), None
         if len(self.directions) and np.any(strengths):
-            latent = move(e.origin_latent, self.directions, strengths)
+            latent, applied = edit_applied(e.origin_latent, self.directions, strengths)
         origin_pos = pos = None
         dec = self.decoder
         if dec is not None:
             origin_pos = (dec.place(e.origin_latent)[0].astype(np.float64) if e.origin < 0  # from outside the data
                           else np.asarray(self.session.map[e.origin], np.float64))
             pos = origin_pos if not np.any(strengths) else dec.place(latent)[0].astype(np.float64)
-        self.edit = Edit(e.origin, e.origin_latent, latent, strengths, origin_pos, pos, e.name)
+        self.edit = Edit(e.origin, e.origin_latent, latent, strengths, origin_pos, pos, e.name, applied)
         self.edit_changed.emit(self.edit)
 
     def render(self, edit: Edit | None = None) -> np.ndarray:
@@ -209,7 +215,8 @@ class Steering:
         if self.edit is not None:
             self.edit = Edit(self.edit.origin, self.edit.origin_latent, self.edit.latent,
                              np.append(self.edit.strengths, 0.0), self.edit.origin_position,
-                             self.edit.position, self.edit.name)
+                             self.edit.position, self.edit.name,
+                             None if self.edit.applied is None else np.append(self.edit.applied, 0.0))
         self._store()
         self.directions_changed.emit(self.directions)
         return len(self.directions) - 1

@@ -52,6 +52,22 @@ def test_strengths_move_the_latent_in_spreads_and_the_point_on_the_pca_map(steer
         st.set_strength(0, 1.0)
 
 
+def test_an_edit_says_how_far_a_limited_push_really_moved(steered):
+    s, st = steered
+    d = st.directions[0]  # "toward 0": stops at the 0s' 90th percentile
+    lo, hi = d.limits
+    labels = np.asarray(s.workspace.dataset.labels)
+    along = d.project(s.workspace.latents.mean)
+    i = int(np.flatnonzero((labels != 0) & (along < hi - 0.5 * d.spread) & (along > hi - 2.5 * d.spread))[0])
+    s.select(i)
+    st.set_strength(0, 3.0)
+    e = st.edit
+    assert np.isclose(e.applied_strength(0), (hi - along[i]) / d.spread)
+    assert 0 < e.applied_strength(0) < 3.0 - 1e-3 and e.strengths[0] == 3.0
+    st.set_strength(5, 2.0)  # a principal direction has no limit: applied as asked
+    assert np.isclose(st.edit.applied_strength(5), 2.0) and np.isclose(st.edit.applied_strength(0), e.applied_strength(0))
+
+
 def test_an_edited_image_changes_with_the_strength(steered):
     s, st = steered
     s.select(0)

@@ -354,9 +354,20 @@ def edit(
     strengths = np.atleast_1d(np.asarray(strengths, np.float64))
     if len(strengths) == 1 and len(directions) > 1:
         strengths = np.repeat(strengths, len(directions))
+    return edit_applied(z0, directions, strengths)[0]
+
+
+def edit_applied(z0: np.ndarray, directions: Sequence[Direction],
+                 strengths: Sequence[float]) -> tuple[np.ndarray, np.ndarray]:
+    """`edit`, and how far each push really moved (in its spreads, (len(directions),) for one
+    latent, (N, len(directions)) for a batch): less than asked where a limit stopped it."""
+    strengths = np.asarray(strengths, np.float64)
     if len(strengths) != len(directions):
         raise ValueError("give one strength per direction")
     z = np.asarray(z0, np.float64).copy()
-    for d, s in zip(directions, strengths):
-        z = d.push(z, s)
-    return z
+    applied = np.zeros(z.shape[:-1] + (len(directions),))
+    for i, (d, s) in enumerate(zip(directions, strengths)):
+        moved = d.push(z, s)
+        applied[..., i] = (d.project(moved) - d.project(z)) / d.spread if d.spread > 0 else s
+        z = moved
+    return z, applied

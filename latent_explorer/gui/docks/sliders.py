@@ -55,6 +55,13 @@ def score_tip(direction) -> str:
     return "\n".join(parts)
 
 
+def stopped_text(directions, edit: Edit) -> str:
+    """Which pushes a class's limit stopped short of the slider, and where."""
+    stopped = [f"“{d.name}” at {edit.applied_strength(i):+.2f}" for i, d in enumerate(directions)
+               if i < len(edit.strengths) and abs(edit.applied_strength(i) - edit.strengths[i]) >= 0.005]
+    return f"Stopped where the class ends: {', '.join(stopped)}" if stopped else ""
+
+
 class _Row:
     """One slider: its name with its figures below (so a narrow dock cuts nothing), the slider,
     and its strength."""
@@ -92,11 +99,18 @@ class _Row:
         self.score.setVisible(bool(text))
         self.score.setToolTip(score_tip(direction))
 
-    def show(self, strength: float) -> None:
+    def show(self, strength: float, applied: float) -> None:
+        """The slider at the asked ``strength``; the figure beside it says how far the image
+        really moved, in amber where the class's limit stopped the push (the same width, so a
+        narrow dock still shows it whole)."""
         self.slider.blockSignals(True)
         self.slider.setValue(int(round(strength * TICKS)))
         self.slider.blockSignals(False)
-        self.value.setText(f"{strength:+.2f}")
+        stopped = abs(applied - strength) >= 0.005
+        self.value.setText(f"{applied if stopped else strength:+.2f}")
+        self.value.setStyleSheet("color: #b36b00" if stopped else "")
+        self.value.setToolTip(f"asked {strength:+.2f}; the push stops at {applied:+.2f} spreads, where "
+                              "the class ends" if stopped else "")
 
 
 class SlidersPanel(QWidget):
@@ -155,6 +169,11 @@ class SlidersPanel(QWidget):
         scroll.setWidgetResizable(True)
         scroll.setFrameShape(QFrame.Shape.NoFrame)
         layout.addWidget(scroll, 1)
+        self.stopped = QLabel()
+        self.stopped.setStyleSheet("color: #b36b00")
+        self.stopped.setWordWrap(True)
+        self.stopped.hide()
+        layout.addWidget(self.stopped)
         ab = QHBoxLayout()
         self.set_a_button = QPushButton("A = selection")
         self.set_b_button = QPushButton("B = selection")
@@ -273,11 +292,17 @@ class SlidersPanel(QWidget):
     def _sync(rows: list[_Row], edit: Edit | None) -> None:
         for r in rows:
             r.slider.setEnabled(edit is not None)
-            r.show(0.0 if edit is None or r.index >= len(edit.strengths) else edit.strengths[r.index])
+            if edit is None or r.index >= len(edit.strengths):
+                r.show(0.0, 0.0)
+            else:
+                r.show(float(edit.strengths[r.index]), edit.applied_strength(r.index))
 
     def show_edit(self, edit: Edit | None) -> None:
         enabled = edit is not None
         self._sync(self._rows, edit)
+        stopped = "" if edit is None else stopped_text(self.steering.directions, edit)
+        self.stopped.setText(stopped)
+        self.stopped.setVisible(bool(stopped))
         self.reset_button.setEnabled(enabled and not edit.is_identity)
         self.undo_button.setEnabled(enabled and self.steering.can_undo)
         self.keep_button.setEnabled(enabled and not edit.is_identity)
