@@ -227,13 +227,35 @@ def _photos(row: dict, raw: dict) -> str:
     return row.get("note", "") or f"Measured at {size} px with the app's defaults; numbers in benchmarks.json."
 
 
+def _confidence(row: dict, raw: dict) -> str:
+    """A calibrated confidence reads what happens, so its targets hold only where the decodes do."""
+    n, method = row["numbers"], row["key"].rsplit("_", 1)[-1]
+    ours = raw.get(method, {})
+    if row["key"].startswith("confidence_held_out"):
+        nearest = ours.get("nearest_latent_share")
+        return (f"The confidence is a calibrated chance (ECE {ours.get('calibrated', {}).get('ece', float('nan')):.3f}): "
+                f"it can read ≥ 0.5 only where half the decodes are faithful, and {n['observed']:.0%} were. "
+                + (f"Even the photo's nearest other latent, found with all 16 of its dimensions known (a map "
+                   f"position holds two), decodes within τ for {nearest:.0%}: τ is the median distance from a real "
+                   "photo to its nearest other one, so about half of such neighbours are that close by definition."
+                   if nearest is not None else ""))
+    if row["key"].startswith("confidence_far"):
+        by_hole = ours.get("by_hole", {})
+        seen = ", ".join(f"{h}: {v['observed']:.0%}" for h, v in by_hole.items() if float(h) >= 2)
+        return (f"Beyond 2 spacings {n['observed']:.0%} of the decodes were faithful (by hole radius in map "
+                f"spacings: {seen}); a calibrated confidence gives ≤ 0.2 to 90 % of those positions only if it "
+                f"can tell the faithful ones apart (ROC AUC over every checked position {ours.get('auc', float('nan')):.3f}).")
+    return ""
+
+
 def _generic(row: dict, raw: dict) -> str:
     return "No profile was taken for this figure: see its numbers in benchmarks.json."
 
 
 HANDLERS = {"hover_decode": _hover, "slider": _slider, "training": _training, "projection": _projection,
             "ingest": _ingest, "first_map": _first_map, "stall": _stall, "cold_start": _cold_start,
-            "pyramid": _pyramid, "growth": _growth, "scenes": _scenes, "photos": _photos}
+            "pyramid": _pyramid, "growth": _growth, "scenes": _scenes, "photos": _photos,
+            "confidence": _confidence}
 
 
 def explain(row: dict, raw: dict) -> str:
