@@ -37,7 +37,9 @@ def train_folder(folder: Path, image_size: int, seed: int = 0) -> tuple:
     from latent_explorer.infra.tasks import run_task
     from latent_explorer.pipeline.train import TrainOptions, train_dataset
 
-    options = TrainOptions(seed=seed, image_size=image_size)
+    from latent_explorer.training.device import choose_threads
+
+    options = TrainOptions(seed=seed, image_size=image_size, threads=choose_threads(reserve=0))  # as the CLI
     t0 = time.perf_counter()
     dataset = run_task(open_source(str(folder), options.image_size, options.color))
     loaded = time.perf_counter() - t0
@@ -64,6 +66,7 @@ def measure(folder: Path, image_size: int, photos: str = "sklearn") -> dict:
     r = ws.report
     return {"image_size": image_size, "photos": photos, "n": r["n_images"], "epochs": r["epochs_run"], "seconds": round(seconds, 1),
             "load_seconds": round(loaded, 2), "train_seconds": r["train_seconds"], "width": ws.model_config.width,
+            "threads": ws.train_params.get("threads"),
             "model": r["model"], "latent_dim": r["latent_dim"], "psnr": r["psnr"],
             "lr": ws.train_params["lr"], "schedule": ws.train_params["schedule"],
             "knn": r["knn_accuracy"], "pca_knn": r["pca_knn_accuracy"], "samples": r.get("sample_quality"),
@@ -92,15 +95,16 @@ def rows_for(m: dict) -> list[dict]:
             key=f"photos_{tag}knn_{size}", ours=m["knn"], pca=m["pca_knn"]),
     ]
     if s.get("ratio") is not None:
-        none_black = s["black"] <= s.get("black_held_out", 0.0)
+        none_black = s["black"] <= s["black_photos"]
         out.append(row(
             f"prior samples' Fréchet distance to held-out photos ({s['features']}), {what}",
             f"training photos {s['frechet_train_vs_held_out']:.2f}",
             f"{s['frechet']:.2f} ({s['n_samples']:,} samples, prior {s['prior']}; {s['black']:.1%} black, "
-            f"held-out photos {s.get('black_held_out', 0):.1%})", f"{s['ratio']:.2f}×",
+            f"the photos {s['black_photos']:.2%}, held-out ones {s['black_held_out']:.1%})", f"{s['ratio']:.2f}×",
             f"≤ {FRECHET_RATIO}× the training photos', no more black than the photos",
             s["ratio"] <= FRECHET_RATIO and none_black, key=f"photos_{tag}samples_{size}",
-            note=s.get("note", ""), ratio=s["ratio"], black=s["black"], black_held_out=s.get("black_held_out")))
+            note=s.get("note", ""), ratio=s["ratio"], black=s["black"], black_held_out=s["black_held_out"],
+            black_photos=s["black_photos"]))
     walks = [w for w in m["walks"] if w.get("spearman") is not None]
     if walks:
         rho = np.array([w["spearman"] for w in walks])
@@ -114,9 +118,9 @@ def rows_for(m: dict) -> list[dict]:
                            for w in walks), spearman=rho.tolist(), moved=moved.tolist()))
     limit = TIME_TARGET_S.get(size)
     out.append(row(
-        f"folder → trained, encoded and reported model, {what}, every core",
+        f"folder → trained, encoded and reported model, {what}, every idle core",
         f"loading the folder {fmt_s(m['load_seconds'])}", f"{fmt_s(m['seconds'])} (training "
-        f"{fmt_s(m['train_seconds'])}, width {m['width']})", f"{m['seconds'] / max(m['load_seconds'], 1e-9):.0f}× "
+        f"{fmt_s(m['train_seconds'])}, width {m['width']}, {m.get('threads')} threads)", f"{m['seconds'] / max(m['load_seconds'], 1e-9):.0f}× "
         "the load", "—" if limit is None else f"≤ {limit:.0f} s", None if limit is None else m["seconds"] <= limit,
         key=f"photos_{tag}time_{size}", seconds=m["seconds"], train_seconds=m["train_seconds"]))
     return out

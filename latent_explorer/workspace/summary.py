@@ -45,7 +45,9 @@ def diagnostic_rows(ws: Workspace) -> list[tuple[str, str]]:
     samples = r.get("sample_quality")
     if isinstance(samples, dict) and samples.get("ratio") is not None:
         black = f", {samples['black']:.1%} black" if samples.get("black") else ""
-        if black and samples.get("black_held_out") is not None:
+        if black and samples.get("black_photos") is not None:
+            black += f", the images {samples['black_photos']:.1%}"
+        elif black and samples.get("black_held_out") is not None:  # reported before 2026-12-07
             black += f", held-out images {samples['black_held_out']:.1%}"
         rows.append(("Samples", f"Fréchet distance to held-out images {samples['ratio']:.1f}× that of the "
                                 f"training images (prior: {samples['prior']}{black})"))
