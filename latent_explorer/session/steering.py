@@ -40,6 +40,10 @@ class Edit:
         asked = float(self.strengths[which])
         return asked if self.applied is None or which >= len(self.applied) else float(self.applied[which])
 
+    def stopped_short(self, which: int) -> bool:
+        """Whether direction ``which``'s limit stopped its push before the asked strength."""
+        return abs(self.applied_strength(which) - float(self.strengths[which])) >= 0.005
+
 
 @dataclass
 class KeptPoint:

@@ -125,6 +125,9 @@ def test_saved_directions_round_trip_and_damaged_ones_are_refused(steered):
     assert directions_from_state(meta, units, units.shape[1])[0].limits is None
     with pytest.raises(UserError, match="damaged"):
         directions_from_state([{**meta[1], "limits": [1.0, float("nan")]}], units[1:2], units.shape[1])
+    for spread in (0.0, -1.0, float("nan")):  # pushes are measured in it
+        with pytest.raises(UserError, match="damaged"):
+            directions_from_state([{**meta[1], "spread": spread}], units[1:2], units.shape[1])
     with pytest.raises(UserError, match="do not fit"):
         directions_from_state(meta, units[:, :3], units.shape[1])
     with pytest.raises(UserError, match="damaged"):

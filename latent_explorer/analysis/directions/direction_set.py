@@ -100,13 +100,21 @@ def directions_from_state(meta: Any, units: np.ndarray | None, latent_dim: int) 
             out.append(Direction(
                 name=str(item["name"]), unit=unit, kind=str(item["kind"]),
                 score=None if item.get("score") is None else float(item["score"]),
-                score_name=str(item.get("score_name", "")), spread=float(item["spread"]),
+                score_name=str(item.get("score_name", "")), spread=_saved_spread(item["spread"]),
                 monotonicity=item.get("monotonicity"), meta=dict(item.get("meta") or {}),
                 limits=_limits(item.get("limits")),
             ))
     except (KeyError, TypeError, ValueError) as exc:
         raise UserError(f"the saved directions are damaged: {exc}") from None
     return out
+
+
+def _saved_spread(saved) -> float:
+    """A saved spread: a push is measured in it, so it must be a positive number."""
+    spread = float(saved)
+    if not (np.isfinite(spread) and spread > 0):
+        raise ValueError(f"spread {saved!r}")
+    return spread
 
 
 def _limits(saved) -> tuple[float, float] | None:

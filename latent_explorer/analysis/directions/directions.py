@@ -368,6 +368,6 @@ def edit_applied(z0: np.ndarray, directions: Sequence[Direction],
     applied = np.zeros(z.shape[:-1] + (len(directions),))
     for i, (d, s) in enumerate(zip(directions, strengths)):
         moved = d.push(z, s)
-        applied[..., i] = (d.project(moved) - d.project(z)) / d.spread if d.spread > 0 else s
+        applied[..., i] = (d.project(moved) - d.project(z)) / d.spread
         z = moved
     return z, applied

@@ -58,7 +58,7 @@ def score_tip(direction) -> str:
 def stopped_text(directions, edit: Edit) -> str:
     """Which pushes a class's limit stopped short of the slider, and where."""
     stopped = [f"“{d.name}” at {edit.applied_strength(i):+.2f}" for i, d in enumerate(directions)
-               if i < len(edit.strengths) and abs(edit.applied_strength(i) - edit.strengths[i]) >= 0.005]
+               if i < len(edit.strengths) and edit.stopped_short(i)]
     return f"Stopped where the class ends: {', '.join(stopped)}" if stopped else ""
 
 
@@ -99,14 +99,13 @@ class _Row:
         self.score.setVisible(bool(text))
         self.score.setToolTip(score_tip(direction))
 
-    def show(self, strength: float, applied: float) -> None:
+    def show(self, strength: float, applied: float, stopped: bool) -> None:
         """The slider at the asked ``strength``; the figure beside it says how far the image
-        really moved, in amber where the class's limit stopped the push (the same width, so a
+        really moved, in amber where the class's limit ``stopped`` the push (the same width, so a
         narrow dock still shows it whole)."""
         self.slider.blockSignals(True)
         self.slider.setValue(int(round(strength * TICKS)))
         self.slider.blockSignals(False)
-        stopped = abs(applied - strength) >= 0.005
         self.value.setText(f"{applied if stopped else strength:+.2f}")
         self.value.setStyleSheet("color: #b36b00" if stopped else "")
         self.value.setToolTip(f"asked {strength:+.2f}; the push stops at {applied:+.2f} spreads, where "
@@ -293,9 +292,9 @@ class SlidersPanel(QWidget):
         for r in rows:
             r.slider.setEnabled(edit is not None)
             if edit is None or r.index >= len(edit.strengths):
-                r.show(0.0, 0.0)
+                r.show(0.0, 0.0, False)
             else:
-                r.show(float(edit.strengths[r.index]), edit.applied_strength(r.index))
+                r.show(float(edit.strengths[r.index]), edit.applied_strength(r.index), edit.stopped_short(r.index))
 
     def show_edit(self, edit: Edit | None) -> None:
         enabled = edit is not None
