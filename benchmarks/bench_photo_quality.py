@@ -1,5 +1,5 @@
 """A model worth exploring on a person's own photos (issue #15's targets): the app's defaults —
-what `latent-explorer train FOLDER` does, on every core — trained on a folder of 1,600 colour
+what `latent-explorer train FOLDER` does, on every idle core — trained on a folder of 1,600 colour
 photo crops (`photo_folder`: JPEG and PNG, 40–240 px) at 32 and 64 px, and judged as the window
 judges it, against PCA of the pixels with the same width on the same held-out split:
 

@@ -222,8 +222,9 @@ def _photos(row: dict, raw: dict) -> str:
     size = row["key"].rsplit("_", 1)[-1]
     if row["key"].startswith("photos_skimage_knn"):
         return PROFILED["photos_skimage_knn"]
+    key = row["key"].replace("photos_skimage_", "photos_")  # the same explanation for either folder
     for prefix in ("photos_samples", "photos_time", "photos_moonshot"):
-        if row["key"].startswith(prefix):
+        if key.startswith(prefix):
             return PROFILED[prefix] + (f" {row['note']}" if row.get("note") else "")
     return row.get("note", "") or f"Measured at {size} px with the app's defaults; numbers in benchmarks.json."
 
