@@ -40,6 +40,8 @@ def choose_threads(reserve: int = 1) -> int:
     Oversubscription is far worse than too few threads (measured: 2 threads beside another
     busy process ran 12× slower than 1), so the cores other processes keep busy count."""
     cores = os.cpu_count() or 1
+    if cores - reserve <= 1:  # one thread whatever the load: no need to wait and measure it
+        return 1
     idle = int(cores - busy_cores() + 0.5)
     return max(1, min(cores - reserve, idle))
 
