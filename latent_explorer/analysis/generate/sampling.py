@@ -29,8 +29,8 @@ Parzen windows): on four 1,600-photo models (scikit-learn's photos at 32 and 64 
 at 64 px trained at 1e-3 and at 3e-3), 2,000 draws at two seeds, it drew nearer the photos (Fréchet
 0.99–1.20× the training photos', the mixture 1.10–1.56×; off the data 5–14 %, the mixture 7–20 %),
 but darker on scikit-learn's photos (1.3–1.9 % black, the mixture 0.75–1.45 %, the photos 1.44 %),
-and on scikit-image's 3e-3 model still 1.05 % at one seed (the mixture 1.2–1.4 %, the photos 0.75
-%)."""
+and on scikit-image's 3e-3 model still 1.05 % at one seed (the mixture 1.2–1.4 %, the photos
+0.75 %)."""
 from __future__ import annotations
 
 from dataclasses import dataclass
