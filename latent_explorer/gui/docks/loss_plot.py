@@ -14,6 +14,7 @@ CURVES = [  # (history key, legend name, colour, dashed)
     ("train_kl", "KL", "#ff7f0e", False),
     ("val_kl", "KL, held-out", "#ff7f0e", True),
 ]
+MIN_EPOCHS_SHOWN = 5  # the epoch axis spans at least 1 … this
 
 
 class LossPlot(pg.PlotWidget):
@@ -58,8 +59,9 @@ class LossPlot(pg.PlotWidget):
         return sum(len(c.getData()[0] if c.getData()[0] is not None else []) for c in self.curves.values())
 
     def _redraw(self) -> None:
-        if self._rows:
-            self.enableAutoRange()
+        if self._rows:  # epochs from 1: auto-ranging one epoch would tick −3 … 5
+            self.setXRange(1, max(MIN_EPOCHS_SHOWN, max(int(r["epoch"]) for r in self._rows)), padding=0.05)
+            self.enableAutoRange(axis="y")
         else:  # an empty log axis would tick 2, 3, … 9 on top of each other
             self.setRange(xRange=(1, 10), yRange=(0, 3), padding=0)
         for key, curve in self.curves.items():
