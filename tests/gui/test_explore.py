@@ -3,6 +3,7 @@ selected image and move its point, undo, keeping an edit as a new point."""
 from __future__ import annotations
 
 import numpy as np
+import pytest
 from PySide6.QtCore import QPointF, Qt
 from PySide6.QtWidgets import QApplication
 
@@ -340,3 +341,16 @@ def test_every_slider_shows_its_score_and_walk_check_uncut_at_1024x700(window, q
         assert r.score.isVisible() and right <= scroll.viewport().width()
         assert r.value.mapTo(scroll.viewport(), r.value.rect().topRight()).x() <= scroll.viewport().width()
     assert steering.directions[0].score is not None and f"{steering.directions[0].score:.2f}" in rows[0].score.text()
+
+
+def test_the_selected_image_stays_ringed_on_a_new_map(window, qtbot, saved_digits_workspace):
+    opened(window, saved_digits_workspace)
+    s, view = window.session, window.map_view
+    s.select(7)
+    assert view.marked() == tuple(s.map[7])
+    with qtbot.waitSignal(s.map_changed, timeout=LONG):
+        window.compute_map("pca")
+    assert s.selected == 7 and window.preview.title.text().startswith("Image #7")
+    assert view.marked() == pytest.approx(tuple(s.map[7]))  # the preview still shows it: so does the map
+    clear_selection(window)
+    assert view.marked() is None

@@ -101,7 +101,7 @@ class MapView(pg.PlotWidget):
         self.legend.clear()
         self.positions = None if positions is None else np.asarray(positions, np.float64)
         self._set_hover(-1)
-        self._on_selection(-1)
+        self._on_selection(self.session.selected)  # a new map of the same images keeps it marked
         self.placeholder.setVisible(positions is None)
         if positions is None:
             self._legend_timer.stop()
@@ -206,6 +206,11 @@ class MapView(pg.PlotWidget):
         placed = [k for k in kept if k.position is not None]
         self._kept.setData([float(k.position[0]) for k in placed], [float(k.position[1]) for k in placed],
                            data=[k.name for k in placed])
+
+    def marked(self) -> tuple[float, float] | None:
+        """Where the selected image's ring is drawn (None: nowhere)."""
+        x, y = self._selection_marker.getData()
+        return None if x is None or not len(x) else (float(x[0]), float(y[0]))
 
     def _on_selection(self, index: int) -> None:
         if index is None or index < 0 or self.positions is None or index >= len(self.positions):
