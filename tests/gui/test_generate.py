@@ -71,6 +71,7 @@ def test_interpolation_film_strip_path_and_gif(window, qtbot, saved_digits_works
     opened(window, saved_digits_workspace)
     window.qtbot = qtbot
     gen, tab = window.generate, window.generate.panel.interpolate
+    assert "Choose A and B" in tab.step_caption.text() and tab.current.text()  # the empty strip says what comes
     tab.go.click()
     assert tab.message.text() == "Pick A and B first"
     a, b = first(window, 3), first(window, 4)
@@ -90,7 +91,7 @@ def test_interpolation_film_strip_path_and_gif(window, qtbot, saved_digits_works
     assert f"{along} of 12 steps off the data" in tab.summary.text()
     # scrubbing rings the step on the map and says where it is
     tab.scrub.setValue(5)
-    assert tab.strip.currentRow() == 5 and "Step 6 of 12" in tab.step_caption.text()
+    assert tab.strip.currentRow() == 5 and "Step 6 of 12" in tab.step_caption.text() and not tab.current.text()
     ring = np.column_stack(gen.overlays.ring.getData())
     assert np.allclose(ring[0], path[5])
     # an animated GIF with one frame per step

@@ -129,7 +129,12 @@ class InterpolateTab(_Tab):
 
     def show_step(self, i: int, shown) -> None:
         self.current.clear()
-        if shown is None or not 0 <= i < shown.result.steps:
+        if shown is None:
+            self.current.setText("the step\nunder the slider")
+            self.step_caption.setText("Choose A and B, then Interpolate: the steps line up above; "
+                                      "drag the slider to see one here, with how far it lies from the data.")
+            return
+        if not 0 <= i < shown.result.steps:
             self.step_caption.setText("")
             return
         r = shown.result
