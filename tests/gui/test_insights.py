@@ -7,6 +7,18 @@ from PySide6.QtWidgets import QApplication
 from .helpers import LONG
 
 
+def viewport_pixels(widget) -> np.ndarray:
+    widget.doItemsLayout()  # rows laid out and the scroll bar settled: the viewport's width is final
+    QApplication.processEvents()
+    img = widget.viewport().grab().toImage()
+    return np.array([[img.pixelColor(x, y).lightness() for x in range(img.width())] for y in range(img.height())])
+
+
+def hint_on(widget, hint: str) -> np.ndarray:
+    widget.hint = hint
+    return viewport_pixels(widget)
+
+
 def test_neighbours_anomalies_and_clusters(window, qtbot, saved_digits_workspace, tmp_path):
     window.session.open(saved_digits_workspace)
     QApplication.processEvents()
@@ -19,10 +31,18 @@ def test_neighbours_anomalies_and_clusters(window, qtbot, saved_digits_workspace
     assert "share its label" in panel.neighbour_caption.text()
     panel.neighbour_buttons[2].click()
     assert s.selected == shown[2]
-    # anomalies: a list with reasons; the worst-reconstructed image is in it; colour option added
+    # anomalies: before the search the empty list says what will show; then a list with reasons,
+    # the worst-reconstructed image in it; colour option added
+    hint = panel.anomaly_list.hint
+    assert panel.anomaly_list.count() == 0 and "least like the rest" in hint
+    assert (viewport_pixels(panel.anomaly_list) < 200).sum() > 200  # its words, in grey
+    assert (hint_on(panel.anomaly_list, "") < 200).sum() == 0
+    panel.anomaly_list.hint = hint
     with qtbot.waitSignal(window.runner.stopped, timeout=LONG):
         panel.anomalies_button.click()
     assert panel.anomaly_list.count() == 30
+    assert np.array_equal(viewport_pixels(panel.anomaly_list), hint_on(panel.anomaly_list, ""))  # no hint over the rows
+    panel.anomaly_list.hint = hint
     listed = [panel.anomaly_list.item(i).data(256) for i in range(30)]
     assert int(np.argmax(s.workspace.latents.recon_error)) in listed
     assert "reconstruction error" in panel.anomaly_list.item(0).text() or "isolated" in panel.anomaly_list.item(0).text()

@@ -6,7 +6,7 @@ import numpy as np
 from PySide6.QtCore import QSize, Qt, Signal
 from PySide6.QtGui import QIcon
 from PySide6.QtWidgets import (
-    QGridLayout, QGroupBox, QLabel, QListWidget, QListWidgetItem, QPushButton, QToolButton,
+    QGridLayout, QGroupBox, QLabel, QListWidgetItem, QPushButton, QToolButton,
     QVBoxLayout, QWidget,
 )
 
@@ -14,6 +14,7 @@ from latent_explorer.errors import UserError
 from latent_explorer.session import insights
 from latent_explorer.session.session import Session
 from latent_explorer.gui.render.pixmaps import scaled_pixmap
+from latent_explorer.gui.widgets.hint_list import HintList
 from latent_explorer.workspace import schema
 
 THUMB = 56
@@ -52,7 +53,8 @@ class InsightsPanel(QWidget):
         self.anomalies_button.setToolTip("by the model's reconstruction error and by how isolated "
                                          "each latent is (10-NN distance)")
         self.anomalies_button.clicked.connect(self.anomalies_requested)
-        self.anomaly_list = QListWidget()
+        self.anomaly_list = HintList("The images least like the rest show here, each with why: "
+                                     "the reconstruction error, or how far its latent lies from its neighbours.")
         self.anomaly_list.setWordWrap(True)
         self.anomaly_list.itemClicked.connect(lambda item: self.session.select(item.data(Qt.ItemDataRole.UserRole)))
         col.addWidget(self.anomalies_button)
