@@ -8,6 +8,7 @@ import sys
 import textwrap
 import time
 
+import numpy as np
 from PySide6.QtCore import QEvent, QObject, QPointF, Qt, QTimer
 from PySide6.QtGui import QMouseEvent
 from PySide6.QtWidgets import QApplication
@@ -113,3 +114,17 @@ def run_gl_window(body: str, workspace) -> dict:
                           capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def viewport_pixels(widget) -> np.ndarray:
+    """The lightness of each pixel of a list's viewport."""
+    widget.doItemsLayout()  # rows laid out and the scroll bar settled: the viewport's width is final
+    QApplication.processEvents()
+    img = widget.viewport().grab().toImage()
+    return np.array([[img.pixelColor(x, y).lightness() for x in range(img.width())] for y in range(img.height())])
+
+
+def hint_on(widget, hint: str) -> np.ndarray:
+    """`viewport_pixels` of a `HintList` given ``hint`` (it keeps it)."""
+    widget.hint = hint
+    return viewport_pixels(widget)

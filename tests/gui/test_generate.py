@@ -10,7 +10,7 @@ from PySide6.QtWidgets import QApplication, QFileDialog
 
 from latent_explorer.gui.actions.generate_actions import RESTORE
 
-from .helpers import LONG
+from .helpers import LONG, hint_on, viewport_pixels
 
 
 def opened(window, path):
@@ -113,9 +113,13 @@ def test_sampling_fills_a_grid_and_the_map(window, qtbot, saved_digits_workspace
     gen.panel.setCurrentWidget(tab)
     tab.n.setValue(9)
     tab.seed.setValue(3)
+    assert tab.grid.count() == 0 and (viewport_pixels(tab.grid) < 200).sum() > 200  # the empty grid says what comes
     with finished(qtbot, window, "samples"):
         tab.go.click()
     assert tab.grid.count() == 9 and len({f.tobytes() for f in icons(tab.grid)}) == 9
+    hint = tab.grid.hint
+    assert np.array_equal(viewport_pixels(tab.grid), hint_on(tab.grid, ""))  # and says nothing over the samples
+    tab.grid.hint = hint
     markers = gen.overlays.drawn("samples")
     assert markers.shape == (9, 2)
     assert tab.note.text().startswith("auto:")  # this VAE's latents left N(0, I): a fitted density

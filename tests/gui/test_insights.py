@@ -4,19 +4,7 @@ from __future__ import annotations
 import numpy as np
 from PySide6.QtWidgets import QApplication
 
-from .helpers import LONG
-
-
-def viewport_pixels(widget) -> np.ndarray:
-    widget.doItemsLayout()  # rows laid out and the scroll bar settled: the viewport's width is final
-    QApplication.processEvents()
-    img = widget.viewport().grab().toImage()
-    return np.array([[img.pixelColor(x, y).lightness() for x in range(img.width())] for y in range(img.height())])
-
-
-def hint_on(widget, hint: str) -> np.ndarray:
-    widget.hint = hint
-    return viewport_pixels(widget)
+from .helpers import LONG, hint_on, viewport_pixels
 
 
 def test_neighbours_anomalies_and_clusters(window, qtbot, saved_digits_workspace, tmp_path):

@@ -11,6 +11,7 @@ from PySide6.QtWidgets import (
 )
 
 from latent_explorer.gui.render.pixmaps import to_qimage
+from latent_explorer.gui.widgets.hint_list import HintList
 
 OFF = QColor(220, 30, 30)
 ON = QColor(170, 170, 170)
@@ -100,9 +101,10 @@ class BusyRow(QWidget):
         self.bar.setFormat(progress.message or "%p%")
 
 
-def image_list(side: int, wrap: bool) -> QListWidget:
-    """A list of images: one scrolling row (a film strip) or a wrapping grid."""
-    w = QListWidget()
+def image_list(side: int, wrap: bool, hint: str = "") -> HintList:
+    """A list of images: one scrolling row (a film strip) or a wrapping grid; ``hint`` says
+    what will show in it while it is empty."""
+    w = HintList(hint)
     w.setViewMode(QListView.ViewMode.IconMode)
     w.setFlow(QListView.Flow.LeftToRight)
     w.setWrapping(wrap)
