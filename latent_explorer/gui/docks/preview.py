@@ -107,7 +107,7 @@ class PreviewPanel(QWidget):
                 self.decoded.clear()
                 ws = self.session.workspace
                 no_decoder = ws is not None and not ws.has_decoder
-                self.decoded.setText("no model yet:\nTrain one, then\nthe map decodes" if ws is not None and ws.is_pixel_map
+                self.decoded.setText("no model yet:\nonce one is trained,\nthe map decodes" if ws is not None and ws.is_pixel_map
                                      else "no decoder:\nthese points\ncannot be decoded" if no_decoder
                                      else "hover empty\nmap space\nto decode it")
                 self.decoded_caption.clear()
