@@ -41,3 +41,15 @@ def test_recolouring_the_map_copies_its_axes_and_a_new_range_draws_new_ticks(win
     view.viewport().repaint()
     assert bottom in drawn
     assert np.abs(grab(view)[-40:].astype(int) - ticks_before).max() > 100  # new tick labels shown
+
+
+def test_a_map_of_tiny_or_huge_coordinates_keeps_plain_axis_names(window, qtbot, saved_digits_workspace):
+    """A map's units are arbitrary: pyqtgraph's SI scaling named a pixel map's axis "PC 1 (x0.001)"."""
+    window.session.open(saved_digits_workspace)
+    view, positions = window.map_view, window.session.map
+    for scale in (1e-3, 1e4):
+        view.set_map(positions * scale)
+        view.repaint()
+        for side, name in (("bottom", "PC 1"), ("left", "PC 2")):
+            label = view.plotItem.getAxis(side).labelString()
+            assert f">{name} <" in label and "(x" not in label, label

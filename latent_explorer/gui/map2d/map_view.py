@@ -36,6 +36,8 @@ class MapView(pg.PlotWidget):
         self.steering = steering
         self.showGrid(x=True, y=True, alpha=0.12)
         light_axes(self.plotItem)
+        for side in ("bottom", "left"):  # a map's units are arbitrary: no "PC 1 (x0.001)"
+            self.getAxis(side).enableAutoSIPrefix(False)
         self.setLabel("bottom", "PC 1")
         self.setLabel("left", "PC 2")
         self.setMinimumSize(320, 240)
