@@ -116,12 +116,17 @@ def run_gl_window(body: str, workspace) -> dict:
     return json.loads(done.stdout.strip().splitlines()[-1])
 
 
+def lightness(widget) -> np.ndarray:
+    """The lightness of each pixel of ``widget`` as painted now."""
+    img = widget.grab().toImage()
+    return np.array([[img.pixelColor(x, y).lightness() for x in range(img.width())] for y in range(img.height())])
+
+
 def viewport_pixels(widget) -> np.ndarray:
-    """The lightness of each pixel of a list's viewport."""
+    """`lightness` of a list's viewport."""
     widget.doItemsLayout()  # rows laid out and the scroll bar settled: the viewport's width is final
     QApplication.processEvents()
-    img = widget.viewport().grab().toImage()
-    return np.array([[img.pixelColor(x, y).lightness() for x in range(img.width())] for y in range(img.height())])
+    return lightness(widget.viewport())
 
 
 def hint_on(widget, hint: str) -> np.ndarray:

@@ -7,12 +7,7 @@ import numpy as np
 import pyqtgraph as pg
 from PySide6.QtWidgets import QApplication
 
-from .helpers import LONG
-
-
-def grab(widget) -> np.ndarray:
-    img = widget.grab().toImage()
-    return np.array([[img.pixelColor(x, y).lightness() for x in range(img.width())] for y in range(img.height())])
+from .helpers import LONG, lightness
 
 
 def test_recolouring_the_map_copies_its_axes_and_a_new_range_draws_new_ticks(window, qtbot, saved_digits_workspace,
@@ -28,7 +23,7 @@ def test_recolouring_the_map_copies_its_axes_and_a_new_range_draws_new_ticks(win
     for _ in range(5):
         QApplication.processEvents()
     bottom, left = id(view.plotItem.getAxis("bottom")), id(view.plotItem.getAxis("left"))
-    ticks_before = grab(view)[-40:]
+    ticks_before = lightness(view)[-40:]
     drawn.clear()
     combo = window.map_toolbar.colour
     keys = [combo.itemData(i) for i in range(combo.count())]
@@ -40,7 +35,7 @@ def test_recolouring_the_map_copies_its_axes_and_a_new_range_draws_new_ticks(win
     view.setXRange(x0 + 0.3 * (x1 - x0), x1, padding=0)
     view.viewport().repaint()
     assert bottom in drawn
-    assert np.abs(grab(view)[-40:].astype(int) - ticks_before).max() > 100  # new tick labels shown
+    assert np.abs(lightness(view)[-40:].astype(int) - ticks_before).max() > 100  # new tick labels shown
 
 
 def test_a_map_of_tiny_or_huge_coordinates_keeps_plain_axis_names(window, qtbot, saved_digits_workspace):
