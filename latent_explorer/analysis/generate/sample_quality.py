@@ -11,7 +11,7 @@ from typing import Any, Callable
 import numpy as np
 from sklearn.decomposition import PCA
 
-from latent_explorer.analysis.latent.metrics import fit_sample, pca_codes, pixel_rows
+from latent_explorer.analysis.latent.metrics import fit_sample, fixed_sample, pca_codes, pixel_rows
 
 FEATURES = 32
 DARK = 0.06  # a sample whose mean pixel is below this is "black"
@@ -66,9 +66,7 @@ def _reference_rows(n: int, seed: int) -> np.ndarray:
     """Every image, or a fixed sample of DARK_REFERENCE: the data's own share of dark images is
     what the samples' is judged against. Not the held-out fifth alone: on 1,600 photos that is
     2 of 320 images, a share known only to within 0.1–2.2 %."""
-    if n <= DARK_REFERENCE:
-        return np.arange(n)
-    return np.sort(np.random.default_rng(seed).choice(n, DARK_REFERENCE, replace=False))
+    return fixed_sample(np.arange(n), DARK_REFERENCE, seed)
 
 
 def decoded_samples(decode: Callable[[np.ndarray], np.ndarray], latents: np.ndarray, model_kind: str,

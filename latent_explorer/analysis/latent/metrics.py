@@ -35,12 +35,16 @@ def pixel_rows(images: np.ndarray, idx: np.ndarray) -> np.ndarray:
     return gather(images, idx).reshape(len(idx), -1).astype(np.float32) / 255.0
 
 
-def fit_sample(idx: np.ndarray, images: np.ndarray, seed: int = 0) -> np.ndarray:
-    """``idx``, or a sorted random sample of it whose float32 pixels fit in FIT_BYTES."""
-    cap = max(256, FIT_BYTES // (4 * int(np.prod(images.shape[1:]))))
+def fixed_sample(idx: np.ndarray, cap: int, seed: int = 0) -> np.ndarray:
+    """``idx``, or a sorted random sample of ``cap`` of them, the same for the same ``seed``."""
     if len(idx) <= cap:
         return idx
     return np.sort(np.random.default_rng(seed).choice(idx, cap, replace=False))
+
+
+def fit_sample(idx: np.ndarray, images: np.ndarray, seed: int = 0) -> np.ndarray:
+    """``idx``, or a sorted random sample of it whose float32 pixels fit in FIT_BYTES."""
+    return fixed_sample(idx, max(256, FIT_BYTES // (4 * int(np.prod(images.shape[1:])))), seed)
 
 
 def pca_codes(pca, images: np.ndarray, idx: np.ndarray | None = None) -> np.ndarray:
